@@ -1,0 +1,371 @@
+"""Shared fitting machinery of the customer-base models.
+
+A model file declares its parameter names, a starting point, the per-row log-likelihood and
+(where it pays) its analytic gradient; :class:`CustomerBaseModel` owns the rest, after the
+design of lifelines' fitters and scikit-learn's estimator contract:
+
+* ``__init__`` stores hyperparameters only; ``fit`` validates, sets attributes ending in ``_``
+  and returns ``self``; predictions before ``fit`` raise :class:`~clientele.errors.NotFittedError`.
+* identical data rows are compressed into weights before the likelihood is evaluated, so the
+  optimiser's cost grows with the number of *distinct* histories, not customers;
+* all parameters are positive and optimised on the log scale (L-BFGS-B with the analytic
+  gradient mapped by the chain rule ``d/d(log p) = p * d/dp``);
+* standard errors come from the observed information (the Hessian of the total log-likelihood,
+  obtained by differentiating the analytic gradient numerically at the optimum);
+* ``summary()``, ``__repr__`` and JSON ``save``/``load`` (no pickle).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import warnings
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+import pandas as pd
+from scipy import optimize
+
+from clientele.errors import ConvergenceError, ModelInputError, NotFittedError
+
+# Log-scale box for every parameter: exp(-30) ~ 1e-13 and exp(30) ~ 1e13. An optimum on this
+# box means the data cannot identify the parameter and is reported as a convergence failure.
+LOG_PARAM_BOUND = 30.0
+Z_95 = 1.959963984540054
+
+_REGISTRY: dict[str, type[CustomerBaseModel]] = {}
+
+
+def as_float_array(values: Any, name: str) -> np.ndarray:
+    """Return ``values`` as a 1-D float64 array, or raise a clear error naming ``name``."""
+    try:
+        arr = np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ModelInputError(f"{name} must be numeric: {exc}") from None
+    arr = np.atleast_1d(arr)
+    if arr.ndim != 1:
+        raise ModelInputError(f"{name} must be one-dimensional, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)):
+        bad = int(np.flatnonzero(~np.isfinite(arr))[0])
+        raise ModelInputError(f"{name} must be finite; row {bad} is {arr[bad]!r}")
+    return arr
+
+
+def columns_from(first: Any, names: Sequence[str], rest: Sequence[Any]) -> list[Any]:
+    """Unpack model inputs given either as separate arrays or as one DataFrame.
+
+    ``fit(rfm)`` with an RFM DataFrame is the same as ``fit(rfm[names[0]], rfm[names[1]], ...)``.
+    """
+    if isinstance(first, pd.DataFrame) and all(r is None for r in rest):
+        missing = [n for n in names if n not in first.columns]
+        if missing:
+            raise ModelInputError(
+                f"the DataFrame lacks column(s) {missing}; it has {list(first.columns)}"
+            )
+        return [first[n] for n in names]
+    values = [first, *rest]
+    absent = [n for n, v in zip(names, values) if v is None]
+    if absent:
+        raise ModelInputError(f"missing input(s): {', '.join(absent)}")
+    return values
+
+
+def compress(columns: Mapping[str, np.ndarray], weights: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Collapse identical rows of ``columns`` into one row each, summing their ``weights``.
+
+    The weighted log-likelihood of the compressed data equals the log-likelihood of the
+    original rows, so fits agree exactly while the cost falls with the number of duplicates.
+    """
+    frame = pd.DataFrame(dict(columns))
+    frame["__w"] = weights
+    grouped = frame.groupby(list(columns), sort=False, as_index=False)["__w"].sum()
+    return {k: grouped[k].to_numpy(np.float64) for k in columns}, grouped["__w"].to_numpy(np.float64)
+
+
+class CustomerBaseModel(ABC):
+    """Base class: maximum-likelihood fitting of a model with positive parameters.
+
+    Subclasses set ``param_names`` and implement :meth:`_default_start`,
+    :meth:`_log_likelihood` and, optionally, :meth:`_gradient`. Their public ``fit`` validates
+    their own inputs and calls :meth:`_fit` with a mapping of named data columns.
+
+    Parameters
+    ----------
+    penalizer_coef
+        L2 penalty ``penalizer_coef * sum(params**2)`` added to the negative mean
+        log-likelihood (as in lifetimes), to stabilise fits on small or degenerate data.
+        0 gives the maximum-likelihood estimate of the papers.
+    initial_params
+        Optional starting point (dict of parameter -> positive value).
+    """
+
+    param_names: ClassVar[tuple[str, ...]] = ()
+    data_names: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, penalizer_coef: float = 0.0, initial_params: Mapping[str, float] | None = None):
+        self.penalizer_coef = penalizer_coef
+        self.initial_params = initial_params
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.param_names:
+            _REGISTRY[cls.__name__] = cls
+
+    # ------------------------------------------------------------------ model declaration
+    def _default_start(self, data: Mapping[str, np.ndarray], weights: np.ndarray) -> np.ndarray:
+        """A data-driven starting point (natural scale)."""
+        return np.ones(len(self.param_names))
+
+    @abstractmethod
+    def _log_likelihood(self, params: np.ndarray, data: Mapping[str, np.ndarray]) -> np.ndarray:
+        """Per-row log-likelihood at ``params`` (natural scale)."""
+
+    def _gradient(self, params: np.ndarray, data: Mapping[str, np.ndarray]) -> np.ndarray | None:
+        """Per-row gradient of :meth:`_log_likelihood`, shape ``(n_rows, n_params)``; ``None`` = numerical."""
+        return None
+
+    def _check_data(self, data: Mapping[str, np.ndarray], weights: np.ndarray) -> None:
+        """Raise :class:`ModelInputError` when the data cannot identify the model."""
+
+    # ------------------------------------------------------------------ fitting
+    def _fit(self, data: Mapping[str, Any], weights: Any = None, *, time_unit: str | None = None):
+        arrays = {name: as_float_array(data[name], name) for name in self.data_names}
+        n = len(next(iter(arrays.values())))
+        if any(len(a) != n for a in arrays.values()):
+            sizes = {k: len(v) for k, v in arrays.items()}
+            raise ModelInputError(f"inputs differ in length: {sizes}")
+        if n == 0:
+            raise ModelInputError("no customers to fit: the inputs are empty")
+        w = np.ones(n) if weights is None else as_float_array(weights, "weights")
+        if len(w) != n:
+            raise ModelInputError(f"weights has {len(w)} rows, the data {n}")
+        if np.any(w < 0) or w.sum() <= 0:
+            raise ModelInputError("weights must be non-negative and not all zero")
+        self._check_data(arrays, w)
+        compressed, cw = compress(arrays, w)
+
+        start = self._starting_point(compressed, cw)
+        result = self._optimise(compressed, cw, start)
+        params = np.exp(result.x)
+        self.params_ = dict(zip(self.param_names, (float(p) for p in params)))
+        self.log_likelihood_ = float(np.dot(cw, self._log_likelihood(params, compressed)))
+        self.covariance_ = self._covariance(result.x, compressed, cw)
+        se = np.sqrt(np.clip(np.diag(self.covariance_), 0.0, None))
+        self.standard_errors_ = dict(zip(self.param_names, (float(s) for s in se)))
+        self.n_customers_ = float(w.sum())
+        self.n_distinct_ = int(len(cw))
+        self.time_unit_ = time_unit
+        self.data_summary_ = {
+            "n_customers": self.n_customers_,
+            "n_distinct_rows": self.n_distinct_,
+            **{f"mean_{k}": float(np.average(v, weights=w)) for k, v in arrays.items()},
+            **{f"max_{k}": float(v.max()) for k, v in arrays.items()},
+        }
+        return self
+
+    def _starting_point(self, data: Mapping[str, np.ndarray], weights: np.ndarray) -> np.ndarray:
+        if self.initial_params is not None:
+            missing = set(self.param_names) - set(self.initial_params)
+            if missing:
+                raise ModelInputError(f"initial_params lacks {sorted(missing)}")
+            start = np.array([float(self.initial_params[p]) for p in self.param_names])
+            if not np.all(np.isfinite(start)) or np.any(start <= 0):
+                raise ModelInputError(f"initial_params must be positive and finite, got {dict(self.initial_params)}")
+        else:
+            start = np.asarray(self._default_start(data, weights), dtype=np.float64)
+        return np.log(start)
+
+    def _objective(self, data: Mapping[str, np.ndarray], weights: np.ndarray):
+        total = weights.sum()
+        penalty = self.penalizer_coef
+
+        def f(log_params: np.ndarray) -> tuple[float, np.ndarray]:
+            params = np.exp(log_params)
+            with np.errstate(all="ignore"):
+                ll = self._log_likelihood(params, data)
+                value = -np.dot(weights, ll) / total + penalty * np.sum(params**2)
+                grad_rows = self._gradient(params, data)
+            if grad_rows is None:
+                grad = optimize.approx_fprime(log_params, lambda lp: _value_only(self, lp, data, weights, total, penalty), 1e-7)
+            else:
+                grad = -(weights @ grad_rows) / total * params + 2 * penalty * params**2
+            if not np.isfinite(value):
+                return 1e300, np.zeros_like(log_params)
+            return float(value), np.nan_to_num(grad, nan=0.0, posinf=0.0, neginf=0.0)
+
+        return f
+
+    def _optimise(self, data, weights, start: np.ndarray):
+        f = self._objective(data, weights)
+        value0, _ = f(start)
+        if value0 >= 1e300:
+            raise ConvergenceError(
+                f"{type(self).__name__}: the log-likelihood is not finite at the starting point "
+                f"{dict(zip(self.param_names, np.exp(start).round(6)))}; pass other initial_params"
+            )
+        bounds = [(-LOG_PARAM_BOUND, LOG_PARAM_BOUND)] * len(start)
+        starts = [start, start + 1.0, start - 1.0, np.zeros_like(start)]
+        best = None
+        for s in starts:
+            res = optimize.minimize(f, s, jac=True, method="L-BFGS-B", bounds=bounds,
+                                    options={"maxiter": 2000, "ftol": 1e-14, "gtol": 1e-9})
+            if best is None or res.fun < best.fun:
+                best = res
+            if res.success and np.all(np.abs(res.x) < LOG_PARAM_BOUND - 1e-3):
+                break
+        assert best is not None
+        at_bound = [p for p, x in zip(self.param_names, best.x) if abs(x) >= LOG_PARAM_BOUND - 1e-3]
+        if at_bound:
+            raise ConvergenceError(
+                f"{type(self).__name__}: parameter(s) {', '.join(at_bound)} ran to the edge of the "
+                f"parameter space ({dict(zip(self.param_names, np.exp(best.x)))}): the data cannot "
+                "identify them. Check that the data has repeat purchases and varied histories, or "
+                "try penalizer_coef=0.001."
+            )
+        if not best.success and best.fun >= 1e300:
+            raise ConvergenceError(
+                f"{type(self).__name__}: the optimiser failed ({best.message}); try other "
+                "initial_params or penalizer_coef=0.001"
+            )
+        return best
+
+    def _covariance(self, log_params: np.ndarray, data, weights) -> np.ndarray:
+        """Covariance of the estimates from the observed information (natural scale).
+
+        The Hessian is taken on the log scale, where it is well conditioned, by central
+        differences of the analytic gradient; at the optimum the log-scale covariance maps to
+        the natural scale as ``diag(p) C diag(p)`` (delta method).
+        """
+        k = len(log_params)
+
+        def total_grad(lp: np.ndarray) -> np.ndarray:
+            p = np.exp(lp)
+            with np.errstate(all="ignore"):
+                rows = self._gradient(p, data)
+                if rows is None:
+                    return optimize.approx_fprime(lp, lambda z: float(np.dot(weights, self._log_likelihood(np.exp(z), data))), 1e-6)
+                return (weights @ rows) * p
+
+        hessian = np.empty((k, k))
+        for i in range(k):
+            h = 1e-5 * max(1.0, abs(log_params[i]))
+            step = np.zeros(k)
+            step[i] = h
+            hessian[:, i] = (total_grad(log_params + step) - total_grad(log_params - step)) / (2 * h)
+        hessian = (hessian + hessian.T) / 2
+        if self.penalizer_coef:
+            p = np.exp(log_params)
+            hessian -= np.diag(4 * self.penalizer_coef * weights.sum() * p**2)
+        try:
+            cov_log = np.linalg.inv(-hessian)
+        except np.linalg.LinAlgError:
+            warnings.warn(f"{type(self).__name__}: the information matrix is singular; standard errors are NaN", stacklevel=3)
+            return np.full((k, k), np.nan)
+        scale = np.exp(log_params)
+        return cov_log * np.outer(scale, scale)
+
+    # ------------------------------------------------------------------ fitted state
+    @property
+    def is_fitted(self) -> bool:
+        return hasattr(self, "params_")
+
+    def _check_fitted(self) -> None:
+        if not self.is_fitted:
+            raise NotFittedError(
+                f"This {type(self).__name__} is not fitted yet: call fit(...) before using it."
+            )
+
+    def _params(self) -> tuple[float, ...]:
+        self._check_fitted()
+        return tuple(self.params_[p] for p in self.param_names)
+
+    def summary(self) -> pd.DataFrame:
+        """Estimates with standard errors and 95% intervals.
+
+        The intervals are Wald intervals on the log scale, ``exp(log p +- 1.96 se/p)``, which
+        keep positive parameters positive.
+        """
+        self._check_fitted()
+        rows = []
+        for name in self.param_names:
+            est, se = self.params_[name], self.standard_errors_[name]
+            half = Z_95 * se / est if est > 0 else math.nan
+            rows.append({
+                "parameter": name,
+                "estimate": est,
+                "std_error": se,
+                "lower_95": est * math.exp(-half) if math.isfinite(half) else math.nan,
+                "upper_95": est * math.exp(half) if math.isfinite(half) else math.nan,
+            })
+        return pd.DataFrame(rows).set_index("parameter")
+
+    def __repr__(self) -> str:
+        name = type(self).__name__
+        if not self.is_fitted:
+            hyper = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+            return f"{name}({hyper})"
+        params = ", ".join(f"{k}={v:.4g}" for k, v in self.params_.items())
+        return f"{name}({params}; fitted on {self.n_customers_:,.0f} customers, log-likelihood {self.log_likelihood_:,.2f})"
+
+    def get_params(self) -> dict[str, Any]:
+        """Hyperparameters, as scikit-learn's ``get_params``."""
+        return {"penalizer_coef": self.penalizer_coef, "initial_params": self.initial_params}
+
+    # ------------------------------------------------------------------ persistence
+    def to_dict(self) -> dict[str, Any]:
+        """A JSON-ready description of the fitted model."""
+        self._check_fitted()
+        from clientele import __version__
+
+        return {
+            "model": type(self).__name__,
+            "clientele_version": __version__,
+            "hyperparameters": self.get_params(),
+            "params": self.params_,
+            "standard_errors": self.standard_errors_,
+            "covariance": np.asarray(self.covariance_).tolist(),
+            "log_likelihood": self.log_likelihood_,
+            "time_unit": self.time_unit_,
+            "data_summary": self.data_summary_,
+        }
+
+    def save(self, path: str | Path) -> None:
+        """Write the fitted model as plain JSON (no pickle)."""
+        Path(path).write_text(json.dumps(self.to_dict(), indent=2, allow_nan=True))
+
+    @classmethod
+    def from_dict(cls, payload: Mapping[str, Any]) -> CustomerBaseModel:
+        """Rebuild a fitted model from :meth:`to_dict` output."""
+        name = payload.get("model")
+        target = _REGISTRY.get(name) if cls is CustomerBaseModel else cls
+        if target is None or (cls is not CustomerBaseModel and name != cls.__name__):
+            raise ModelInputError(f"not a saved {cls.__name__}: the file holds model {name!r}")
+        model = target(**payload.get("hyperparameters", {}))
+        model.params_ = {k: float(v) for k, v in payload["params"].items()}
+        model.standard_errors_ = {k: float(v) for k, v in payload["standard_errors"].items()}
+        model.covariance_ = np.asarray(payload["covariance"], dtype=np.float64)
+        model.log_likelihood_ = float(payload["log_likelihood"])
+        model.time_unit_ = payload.get("time_unit")
+        model.data_summary_ = dict(payload.get("data_summary", {}))
+        model.n_customers_ = float(model.data_summary_.get("n_customers", math.nan))
+        model.n_distinct_ = int(model.data_summary_.get("n_distinct_rows", 0))
+        return model
+
+    @classmethod
+    def load(cls, path: str | Path) -> CustomerBaseModel:
+        """Read a model written by :meth:`save`."""
+        try:
+            payload = json.loads(Path(path).read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ModelInputError(f"{path}: cannot read a saved model ({exc})") from None
+        return cls.from_dict(payload)
+
+
+def _value_only(model: CustomerBaseModel, log_params, data, weights, total, penalty) -> float:
+    params = np.exp(log_params)
+    with np.errstate(all="ignore"):
+        value = -np.dot(weights, model._log_likelihood(params, data)) / total + penalty * np.sum(params**2)
+    return float(value) if np.isfinite(value) else 1e300
