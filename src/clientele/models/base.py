@@ -35,6 +35,8 @@ from clientele.errors import ConvergenceError, ModelInputError, NotFittedError
 # box means the data cannot identify the parameter and is reported as a convergence failure.
 LOG_PARAM_BOUND = 30.0
 Z_95 = 1.959963984540054
+#: largest gradient of the mean log-likelihood (log-scale parameters) accepted as an optimum
+GRADIENT_TOLERANCE = 1e-7
 
 _REGISTRY: dict[str, type[CustomerBaseModel]] = {}
 
@@ -71,6 +73,44 @@ def columns_from(first: Any, names: Sequence[str], rest: Sequence[Any]) -> list[
     if absent:
         raise ModelInputError(f"missing input(s): {', '.join(absent)}")
     return values
+
+
+def vdot(a: np.ndarray, b: np.ndarray) -> float:
+    """Inner product of two 1-D arrays without BLAS.
+
+    ``a @ b`` on vectors calls OpenBLAS ``ddot``, which wakes its thread pool: on a busy machine
+    that costs milliseconds per call (measured 24 ms for 70,000 rows against 0.04 ms here),
+    and the likelihood sums call it a dozen times per evaluation.
+    """
+    return float(np.einsum("i,i->", a, b))
+
+
+def validate_rfm(frequency: np.ndarray, recency: np.ndarray, T: np.ndarray) -> None:
+    """Raise :class:`ModelInputError` naming the first row that breaks a rule of an RFM summary.
+
+    The rules are lifetimes': whole non-negative frequencies, ``0 <= recency <= T``, and
+    recency 0 when there is no repeat purchase.
+    """
+    rules = [
+        (frequency < 0, "frequency must be non-negative", frequency),
+        (frequency != np.floor(frequency), "frequency must be a whole number of repeat purchases", frequency),
+        (recency < 0, "recency must be non-negative", recency),
+        (T < 0, "T must be non-negative", T),
+        (recency > T, "recency must not exceed T (a last purchase after the end of observation)", recency),
+        ((frequency == 0) & (recency != 0), "There exist non-zero recency values when frequency is zero", recency),
+    ]
+    for bad, rule, values in rules:
+        if np.any(bad):
+            row = int(np.flatnonzero(bad)[0])
+            raise ModelInputError(
+                f"{rule}: row {row} has frequency={frequency[row]:g}, recency={recency[row]:g}, "
+                f"T={T[row]:g} (value {values[row]:g})"
+            )
+
+
+def time_unit_of(data: Any) -> str | None:
+    """The ``time_unit`` recorded in an RFM DataFrame's ``attrs`` (``None`` for plain arrays)."""
+    return data.attrs.get("time_unit") if isinstance(data, pd.DataFrame) else None
 
 
 def compress(columns: Mapping[str, np.ndarray], weights: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -130,6 +170,29 @@ class CustomerBaseModel(ABC):
     def _check_data(self, data: Mapping[str, np.ndarray], weights: np.ndarray) -> None:
         """Raise :class:`ModelInputError` when the data cannot identify the model."""
 
+    def _prepare(self, data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Add data-only bookkeeping (e.g. codes of distinct values) to the compressed data.
+
+        Called once per fit, after compression; the returned mapping is what the likelihood
+        receives. The default adds nothing.
+        """
+        return data
+
+    def _log_likelihood_and_gradient(self, params: np.ndarray, data: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray | None]:
+        """Per-row log-likelihood and gradient in one pass (override to share intermediate work)."""
+        return self._log_likelihood(params, data), self._gradient(params, data)
+
+    def _weighted_log_likelihood_and_gradient(
+        self, params: np.ndarray, data: Mapping[str, np.ndarray], weights: np.ndarray
+    ) -> tuple[float, np.ndarray | None]:
+        """Total weighted log-likelihood and its gradient (natural scale), what the optimiser needs.
+
+        The default sums the per-row values; a model may override it to aggregate terms that
+        depend on few distinct values (e.g. ``x`` alone) before summing.
+        """
+        ll, grad = self._log_likelihood_and_gradient(params, data)
+        return vdot(weights, ll), (None if grad is None else weights @ grad)
+
     # ------------------------------------------------------------------ fitting
     def _fit(self, data: Mapping[str, Any], weights: Any = None, *, time_unit: str | None = None):
         arrays = {name: as_float_array(data[name], name) for name in self.data_names}
@@ -146,12 +209,13 @@ class CustomerBaseModel(ABC):
             raise ModelInputError("weights must be non-negative and not all zero")
         self._check_data(arrays, w)
         compressed, cw = compress(arrays, w)
+        compressed = self._prepare(compressed)
 
         start = self._starting_point(compressed, cw)
         result = self._optimise(compressed, cw, start)
         params = np.exp(result.x)
         self.params_ = dict(zip(self.param_names, (float(p) for p in params)))
-        self.log_likelihood_ = float(np.dot(cw, self._log_likelihood(params, compressed)))
+        self.log_likelihood_ = vdot(cw, self._log_likelihood(params, compressed))
         self.covariance_ = self._covariance(result.x, compressed, cw)
         se = np.sqrt(np.clip(np.diag(self.covariance_), 0.0, None))
         self.standard_errors_ = dict(zip(self.param_names, (float(s) for s in se)))
@@ -185,13 +249,12 @@ class CustomerBaseModel(ABC):
         def f(log_params: np.ndarray) -> tuple[float, np.ndarray]:
             params = np.exp(log_params)
             with np.errstate(all="ignore"):
-                ll = self._log_likelihood(params, data)
-                value = -np.dot(weights, ll) / total + penalty * np.sum(params**2)
-                grad_rows = self._gradient(params, data)
-            if grad_rows is None:
+                ll_total, grad_total = self._weighted_log_likelihood_and_gradient(params, data, weights)
+                value = -ll_total / total + penalty * np.sum(params**2)
+            if grad_total is None:
                 grad = optimize.approx_fprime(log_params, lambda lp: _value_only(self, lp, data, weights, total, penalty), 1e-7)
             else:
-                grad = -(weights @ grad_rows) / total * params + 2 * penalty * params**2
+                grad = -grad_total / total * params + 2 * penalty * params**2
             if not np.isfinite(value):
                 return 1e300, np.zeros_like(log_params)
             return float(value), np.nan_to_num(grad, nan=0.0, posinf=0.0, neginf=0.0)
@@ -214,7 +277,10 @@ class CustomerBaseModel(ABC):
                                     options={"maxiter": 2000, "ftol": 1e-14, "gtol": 1e-9})
             if best is None or res.fun < best.fun:
                 best = res
-            if res.success and np.all(np.abs(res.x) < LOG_PARAM_BOUND - 1e-3):
+            # L-BFGS-B often ends "ABNORMAL" when the line search cannot improve on rounding
+            # noise at the optimum; a vanishing gradient there is convergence all the same
+            stationary = res.success or bool(np.max(np.abs(res.jac)) < GRADIENT_TOLERANCE)
+            if stationary and np.all(np.abs(res.x) < LOG_PARAM_BOUND - 1e-3):
                 break
         assert best is not None
         at_bound = [p for p, x in zip(self.param_names, best.x) if abs(x) >= LOG_PARAM_BOUND - 1e-3]
@@ -225,7 +291,7 @@ class CustomerBaseModel(ABC):
                 "identify them. Check that the data has repeat purchases and varied histories, or "
                 "try penalizer_coef=0.001."
             )
-        if not best.success and best.fun >= 1e300:
+        if not best.success and (best.fun >= 1e300 or np.max(np.abs(best.jac)) > 1e-3):
             raise ConvergenceError(
                 f"{type(self).__name__}: the optimiser failed ({best.message}); try other "
                 "initial_params or penalizer_coef=0.001"
@@ -244,10 +310,10 @@ class CustomerBaseModel(ABC):
         def total_grad(lp: np.ndarray) -> np.ndarray:
             p = np.exp(lp)
             with np.errstate(all="ignore"):
-                rows = self._gradient(p, data)
-                if rows is None:
+                grad_total = self._weighted_log_likelihood_and_gradient(p, data, weights)[1]
+                if grad_total is None:
                     return optimize.approx_fprime(lp, lambda z: float(np.dot(weights, self._log_likelihood(np.exp(z), data))), 1e-6)
-                return (weights @ rows) * p
+                return grad_total * p
 
         hessian = np.empty((k, k))
         for i in range(k):
