@@ -1,0 +1,540 @@
+"""Lossless, atomic, idempotent loading of one input into the customer store.
+
+Every input row ends in exactly one of three places:
+
+* the canonical table (``loaded``),
+* nowhere new, because the store already holds it (``already_present``): same source and row key
+  with the same values, or a repeat of an earlier line of the same input;
+* the ``quarantine`` table with its line, raw values (JSON) and the reason (``quarantined``): a
+  value that cannot be read, a missing required value, a date in the future, a line that cannot
+  be split into the header's fields, or a row whose key the store (or an earlier line) holds with
+  different values (a conflict).
+
+All checking, converting and de-duplicating is SQL run by DuckDB over the input; the whole load is
+one transaction, rolled back on any exception (including ``KeyboardInterrupt``), so a failed or
+interrupted load leaves the store exactly as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+import duckdb
+
+import clientele
+from clientele.errors import InputError, StoreError
+from clientele.store import parsing
+from clientele.store.parsing import Context, lit
+from clientele.store.results import LoadResult
+from clientele.store.schema import TableSpec, key_sql, spec
+from clientele.store.sources import RawInput, ident, open_input
+
+_SOURCE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
+
+Progress = Callable[[str], None]
+
+
+def load(
+    con: duckdb.DuckDBPyConnection,
+    kind: str,
+    data: Any,
+    *,
+    source: str,
+    columns: Mapping[str, str] | None = None,
+    decimal: str | None = None,
+    file_label: str | None = None,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+    date_format: str | None = None,
+    progress: Progress | None = None,
+) -> LoadResult:
+    """Load ``data`` as rows of ``kind`` from ``source``; see :meth:`clientele.store.Store.load`."""
+    table = spec(kind)
+    _check_options(source, decimal, columns, table)
+    ctx = Context(decimal=decimal, date_format=date_format, now=_utcnow())
+    step = progress or (lambda _stage: None)
+    options = {
+        k: v
+        for k, v in {
+            "columns": dict(columns) if columns else None,
+            "decimal": decimal,
+            "delimiter": delimiter,
+            "encoding": encoding,
+            "date_format": date_format,
+        }.items()
+        if v
+    }
+
+    con.execute("BEGIN TRANSACTION")
+    raw: RawInput | None = None
+    try:
+        step("reading")
+        raw = open_input(con, data, file_label=file_label, delimiter=delimiter, encoding=encoding)
+        mapping = _resolve_columns(raw, table, columns)
+        load_id = _start_load(con, table.name, source, raw.label, options, ctx.now)
+        result = _Loader(con, table, raw, mapping, source, load_id, ctx, step).run()
+        con.execute("COMMIT")
+        return result
+    except BaseException as exc:
+        try:
+            con.execute("ROLLBACK")
+        except duckdb.Error:
+            pass
+        if isinstance(exc, (duckdb.IOException, duckdb.OutOfMemoryException)):
+            raise StoreError(f"the load failed and was rolled back; the store is unchanged ({exc})") from exc
+        if _interrupted(exc):
+            raise KeyboardInterrupt("the load was interrupted and rolled back") from exc
+        raise
+    finally:
+        if raw is not None:
+            raw.close()
+
+
+def _interrupted(exc: BaseException) -> bool:
+    """Whether DuckDB stopped a query because of Ctrl-C (it raises its own exception then)."""
+    if isinstance(exc, duckdb.InterruptException):
+        return True
+    return isinstance(exc, RuntimeError) and "interrupted" in str(exc).lower()
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+def _check_options(
+    source: str, decimal: str | None, columns: Mapping[str, str] | None, table: TableSpec
+) -> None:
+    if not isinstance(source, str) or not _SOURCE_RE.fullmatch(source):
+        raise InputError(
+            "a source name is letters, digits, '_', '-' or '.' (e.g. shop, crm-2024)",
+            value=source,
+        )
+    if decimal not in (None, ".", ","):
+        raise InputError("the decimal separator must be '.' or ','", value=decimal)
+    for target in (columns or {}).values():
+        if target not in table.columns:
+            raise InputError(
+                f"a column map must name a {table.name} column: {', '.join(table.columns)}",
+                value=target,
+            )
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[\s\-]+", "_", name.strip().lower())
+
+
+def _resolve_columns(raw: RawInput, table: TableSpec, columns: Mapping[str, str] | None) -> dict[str, str]:
+    """``{canonical column: input column}`` from the explicit map and matching header names."""
+    present = [name for name, _ in raw.columns]
+    mapping: dict[str, str] = {}
+    for source_col, target in (columns or {}).items():
+        if source_col not in present:
+            raise InputError(
+                f"the column map names a column the input does not have; found: {_listing(present)}",
+                file=raw.label,
+                column=source_col,
+            )
+        if target in mapping:
+            raise InputError(
+                f"two input columns ({mapping[target]!r} and {source_col!r}) are mapped to {target!r}",
+                file=raw.label,
+            )
+        mapping[target] = source_col
+    used = set(mapping.values())
+    for canonical in table.columns:
+        if canonical in mapping:
+            continue
+        candidates = [c for c in present if c not in used and c == canonical]
+        candidates = candidates or [c for c in present if c not in used and _normal(c) == canonical]
+        if len(candidates) == 1:
+            mapping[canonical] = candidates[0]
+            used.add(candidates[0])
+    missing = [c for c in table.required if c not in mapping]
+    if missing:
+        if len(present) == 1 and any(d in present[0] for d in ";\t|,"):
+            guess = next(d for d in (";", "\t", "|", ",") if d in present[0])
+            shown = "\\t" if guess == "\t" else guess
+            raise InputError(
+                f"found one column {present[0]!r} - is the delimiter {shown!r}? "
+                f"(pass --delimiter '{shown}')",
+                file=raw.label,
+            )
+        raise InputError(
+            f"missing required column(s) {_listing(missing)} for {table.name}; found: "
+            f"{_listing(present) or 'no columns'}",
+            file=raw.label,
+            hint=f'map yours, e.g. --map "yourname={missing[0]}"',
+        )
+    return mapping
+
+
+def _listing(names: list[str]) -> str:
+    shown = ", ".join(repr(n) for n in names[:20])
+    return shown + (f", ... ({len(names)} in all)" if len(names) > 20 else "")
+
+
+def _start_load(
+    con: duckdb.DuckDBPyConnection, kind: str, source: str, label: str, options: dict, now: datetime
+) -> int:
+    load_id = con.execute("SELECT coalesce(max(load_id), 0) + 1 FROM loads").fetchone()[0]
+    con.execute(
+        "INSERT INTO loads (load_id, kind, source, file, started_at, options, clientele_version) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [load_id, kind, source, label, now, json.dumps(options), clientele.__version__],
+    )
+    return int(load_id)
+
+
+class _Loader:
+    """The SQL steps of one load (inside the caller's transaction).
+
+    The checked input is a temporary *view* (re-evaluated by each step, never materialised, so
+    memory stays small for large inputs). Steps: (1) rows with problems; (2) content keys for
+    rows without an id; (3) repeats within the input; (4) rows the store already holds;
+    (5) insert the rest; (6) quarantine.
+    """
+
+    def __init__(
+        self,
+        con: duckdb.DuckDBPyConnection,
+        table: TableSpec,
+        raw: RawInput,
+        mapping: dict[str, str],
+        source: str,
+        load_id: int,
+        ctx: Context,
+        step: Progress,
+    ) -> None:
+        self.con, self.table, self.raw, self.mapping = con, table, raw, mapping
+        self.source, self.load_id, self.ctx, self.step = source, load_id, ctx, step
+        tag = uuid.uuid4().hex[:10]
+        self.checked = f"__clientele_checked_{tag}"
+        self.keyed = f"__clientele_keyed_{tag}"
+        self.problems = f"__clientele_problems_{tag}"
+        self.content_keys = f"__clientele_ckeys_{tag}"
+        self.triage = f"__clientele_triage_{tag}"
+        self.types = dict(raw.columns)
+
+    # -- the steps ----------------------------------------------------------------------------
+
+    def run(self) -> LoadResult:
+        con = self.con
+        try:
+            self.step("checking values")
+            con.execute(f"CREATE TEMP VIEW {self.checked} AS {self._checked_sql()}")
+            # one pass over the input keeps what the later steps need: reason, key presence, key hash
+            con.execute(
+                f"CREATE TEMP TABLE {self.triage} AS SELECT __line, __reason, __key IS NULL AS __nokey, "
+                f"hash(__key) AS __kh FROM {self.checked}"
+            )
+            con.execute(
+                f"CREATE TEMP TABLE {self.problems} AS SELECT __line, 'invalid' AS status, __reason AS reason "
+                f"FROM {self.triage} WHERE __reason IS NOT NULL"
+            )
+            self._content_keys()
+            self.step("finding duplicates")
+            if self.table.key is not None:
+                self._duplicates_in_input()
+            self._duplicates_in_store()
+            self.step("writing")
+            loaded = self._insert_rows()
+            quarantined = self._quarantine()
+            return self._finish(loaded, quarantined)
+        finally:
+            for kind, name in (
+                ("VIEW", self.keyed),
+                ("VIEW", self.checked),
+                ("TABLE", self.problems),
+                ("TABLE", self.content_keys),
+                ("TABLE", self.triage),
+            ):
+                try:
+                    con.execute(f"DROP {kind} IF EXISTS {name}")
+                except duckdb.Error:
+                    pass  # the transaction failed; the rollback drops them
+
+    def _checked_sql(self) -> str:
+        """One row per input row: converted values, the reasons it cannot land, its id key and
+        (for rows without an id) its content hash."""
+        fields = self.table.fields
+        level1 = ["__line"]
+        level2 = ["__line"]
+        out = ["__line"]
+        reasons: list[str] = []
+        for f in fields:
+            col = self.mapping.get(f.name)
+            c, v = ident(f"c__{f.name}"), ident(f.name)
+            if col is None:
+                level2.append(f"CAST(NULL AS {f.sql_type}) AS {v}")
+                out.append(v)
+                continue
+            duck_type = self.types[col]
+            level1.append(f"{parsing.clean_expr(f.parser, ident(col), duck_type)} AS {c}")
+            level2 += [c, f"{parsing.value_expr(f.parser, c, duck_type, self.ctx)} AS {v}"]
+            out.append(v)
+            problem = parsing.problem_expr(f.parser, f.name, c, v, duck_type, self.ctx)
+            if f.required:
+                reasons.append(f"CASE WHEN {c} IS NULL THEN {lit(f.name + ' is missing')} END")
+            if problem != "NULL":
+                reasons.append(f"CASE WHEN {c} IS NOT NULL THEN {problem} END")
+        if self.table.name == "referrals":
+            reasons.append(
+                "CASE WHEN referrer_id = referee_id THEN 'referrer_id and referee_id are the same "
+                "customer (' || referrer_id || ')' END"
+            )
+        extras = [name for name, _ in self.raw.columns if name not in self.mapping.values()]
+        if extras:
+            pairs = ", ".join(f"{lit(e)}, {ident(e)}" for e in extras)
+            level1.append(f"json_object({pairs}) AS __extra")
+            level2.append("__extra")
+            out.append("__extra")
+        else:
+            out.append("CAST(NULL AS JSON) AS __extra")
+        reason = f"nullif(concat_ws('; ', {', '.join(reasons)}), '')" if reasons else "CAST(NULL AS VARCHAR)"
+        if self.table.name == "transactions":
+            out.append("amount < 0 AS is_return")
+        key = self.table.key
+        key_expr = ident(key) if key is not None and key in self.mapping else "CAST(NULL AS VARCHAR)"
+        return (
+            f"SELECT *, CASE WHEN __key IS NULL THEN {self._content_hash()} END AS __hash "
+            f"FROM (SELECT {', '.join(out)}, {reason} AS __reason, {key_expr} AS __key "
+            f"FROM (SELECT {', '.join(level2)} FROM (SELECT {', '.join(level1)} FROM {self.raw.relation})))"
+        )
+
+    def _content_hash(self) -> str:
+        parts = ", ".join(f"coalesce(CAST({ident(c)} AS VARCHAR), chr(0))" for c in self.table.columns)
+        return f"md5(concat_ws(chr(31), {parts}))"
+
+    def _content_keys(self) -> None:
+        """Key the good rows without an id by content + occurrence number within this input,
+        and define the keyed view (``__row_key`` stored, ``__rkey`` the effective key)."""
+        con = self.con
+        if self.table.key_required:
+            con.execute(
+                f"CREATE TEMP VIEW {self.keyed} AS SELECT *, CAST(NULL AS VARCHAR) AS __row_key, "
+                f"__key AS __rkey FROM {self.checked}"
+            )
+            return
+        keyless = con.execute(
+            f"SELECT count(*) FROM {self.triage} WHERE __nokey AND __reason IS NULL"
+        ).fetchone()[0]
+        if not keyless:
+            con.execute(
+                f"CREATE TEMP VIEW {self.keyed} AS SELECT *, CAST(NULL AS VARCHAR) AS __row_key, "
+                f"__key AS __rkey FROM {self.checked}"
+            )
+            return
+        con.execute(
+            f"CREATE TEMP TABLE {self.content_keys} AS "
+            f"SELECT __line, '#' || __hash || ':' || row_number() OVER (PARTITION BY __hash ORDER BY __line) AS __row_key "
+            f"FROM {self.checked} WHERE __key IS NULL AND __line NOT IN (SELECT __line FROM {self.problems})"
+        )
+        if con.execute(f"SELECT count(*) FROM {self.content_keys}").fetchone()[0] == 0:
+            con.execute(
+                f"CREATE TEMP VIEW {self.keyed} AS SELECT *, CAST(NULL AS VARCHAR) AS __row_key, "
+                f"__key AS __rkey FROM {self.checked}"
+            )
+            return
+        con.execute(
+            f"CREATE TEMP VIEW {self.keyed} AS SELECT s.*, k.__row_key, coalesce(s.__key, k.__row_key) AS __rkey "
+            f"FROM {self.checked} s LEFT JOIN {self.content_keys} k USING (__line)"
+        )
+
+    def _same_and_diff(self, a: str, b: str, a_name: str, b_name: str) -> tuple[str, str]:
+        cols = list(self.table.columns)
+        same = " AND ".join(f"{a}.{ident(c)} IS NOT DISTINCT FROM {b}.{ident(c)}" for c in cols)
+        diffs = ", ".join(
+            f"CASE WHEN {a}.{ident(c)} IS DISTINCT FROM {b}.{ident(c)} THEN "
+            f"{lit(c + ': ')} || {a_name} || ' has ' || coalesce(CAST({a}.{ident(c)} AS VARCHAR), 'nothing') "
+            f"|| ', ' || {b_name} || ' has ' || coalesce(CAST({b}.{ident(c)} AS VARCHAR), 'nothing') END"
+            for c in cols
+        )
+        return same, f"concat_ws('; ', {diffs})"
+
+    def _duplicates_in_input(self) -> None:
+        """Repeats of an id within the input: the first good line wins; later identical lines are
+        already present, later different lines are conflicts."""
+        con = self.con
+        dups = f"{self.problems}_dups"
+        good = self._good_rows_filter()
+        # candidates by 64-bit hash first (cheap to group), then the exact keys among them
+        con.execute(
+            f"CREATE TEMP TABLE {dups} AS SELECT __kh AS __h FROM {self.triage} "
+            f"WHERE NOT __nokey AND __reason IS NULL GROUP BY __kh HAVING count(*) > 1"
+        )
+        try:
+            if con.execute(f"SELECT count(*) FROM {dups}").fetchone()[0] == 0:
+                return
+            con.execute(
+                f"CREATE OR REPLACE TEMP TABLE {dups} AS SELECT __key, min(__line) AS first_line "
+                f"FROM {self.checked} WHERE hash(__key) IN (SELECT __h FROM {dups}){good} "
+                "GROUP BY __key HAVING count(*) > 1"
+            )
+            same, diff = self._same_and_diff("o", "s", "'line ' || o.__line", "'this line'")
+            rows = f"(SELECT * FROM {self.checked} WHERE __key IN (SELECT __key FROM {dups}))"
+            con.execute(
+                f"""
+                INSERT INTO {self.problems}
+                SELECT s.__line,
+                       CASE WHEN {same} THEN 'present' ELSE 'conflict' END,
+                       CASE WHEN NOT ({same}) THEN
+                           {lit(self.table.key + ' ')} || chr(39) || s.__key || chr(39) || ' is also on line '
+                           || o.__line || ' with different values (' || {diff} || ')' END
+                FROM {rows} s JOIN {dups} f USING (__key) JOIN {rows} o ON o.__line = f.first_line
+                WHERE s.__line <> f.first_line AND s.__line NOT IN (SELECT __line FROM {self.problems})
+                """
+            )
+        finally:
+            try:
+                con.execute(f"DROP TABLE IF EXISTS {dups}")
+            except duckdb.Error:
+                pass  # the transaction failed; the rollback drops it
+
+    def _good_rows_filter(self) -> str:
+        """SQL condition (``AND ...``) keeping rows not yet classified (empty if none are)."""
+        if self.con.execute(f"SELECT count(*) FROM {self.problems}").fetchone()[0] == 0:
+            return ""
+        return f" AND __line NOT IN (SELECT __line FROM {self.problems})"
+
+    def _duplicates_in_store(self) -> None:
+        """Rows whose (source, key) the store already holds: present if equal, else conflicts."""
+        name = self.table.name
+        held = self.con.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM {name} WHERE source = ? LIMIT 1)", [self.source]
+        ).fetchone()[0]
+        if not held:
+            return
+        con = self.con
+        cols = ", ".join(ident(c) for c in self.table.columns)
+        key = key_sql(self.table)
+        matches = f"{self.problems}_matches"
+        # match 64-bit hashes of key and values (narrow, so large reloads stay small in memory);
+        # rows whose values differ are then matched on the exact key, which also drops the
+        # (astronomically rare) rows whose key hash merely collided with another key's
+        con.execute(
+            f"""
+            CREATE TEMP TABLE {matches} AS
+            SELECT s.__line, s.__h = t.__h AS same
+            FROM (SELECT __line, hash(__rkey) AS __kh, hash({cols}) AS __h FROM {self.keyed}
+                  WHERE true{self._good_rows_filter()}) s
+            JOIN (SELECT hash({key}) AS __kh, hash({cols}) AS __h FROM {name} WHERE source = {lit(self.source)}) t
+              ON t.__kh = s.__kh
+            """
+        )
+        try:
+            con.execute(f"INSERT INTO {self.problems} SELECT __line, 'present', NULL FROM {matches} WHERE same")
+            if not con.execute(f"SELECT count(*) FROM {matches} WHERE NOT same").fetchone()[0]:
+                return
+            same, diff = self._same_and_diff("t", "s", "'the store'", "'this line'")
+            what = (
+                f"{lit(self.table.key + ' ')} || chr(39) || s.__rkey || chr(39)"
+                if self.table.key
+                else "'an identical row'"
+            )
+            con.execute(
+                f"""
+                INSERT INTO {self.problems}
+                SELECT s.__line, 'conflict',
+                       {what} || ' is already in the store (source ' || t.source || ', load '
+                       || t.load_id || ', line ' || coalesce(CAST(t.line AS VARCHAR), '?')
+                       || ') with different values (' || {diff} || ')'
+                FROM (SELECT * FROM {self.keyed}
+                      WHERE __line IN (SELECT __line FROM {matches} WHERE NOT same)) s
+                JOIN (SELECT *, {key} AS __tkey FROM {name} WHERE source = {lit(self.source)}) t
+                  ON t.__tkey = s.__rkey
+                """
+            )
+        finally:
+            try:
+                con.execute(f"DROP TABLE IF EXISTS {matches}")
+            except duckdb.Error:
+                pass  # the transaction failed; the rollback drops it
+
+    def _insert_rows(self) -> int:
+        name = self.table.name
+        cols = list(self.table.columns) + (["is_return"] if name == "transactions" else [])
+        col_sql = ", ".join(ident(c) for c in cols)
+        classified = self.con.execute(f"SELECT count(*) FROM {self.problems}").fetchone()[0]
+        if classified and classified == self.con.execute(f"SELECT count(*) FROM {self.triage}").fetchone()[0]:
+            return 0  # every row is quarantined or already present (e.g. the same file again)
+        good = self._good_rows_filter()
+        where = f" WHERE {good[5:]}" if good else ""
+        row = self.con.execute(
+            f"INSERT INTO {name} ({col_sql}, source, row_key, load_id, line, extra) "
+            f"SELECT {col_sql}, {lit(self.source)}, __row_key, {self.load_id}, __line, __extra "
+            f"FROM {self.keyed}{where}"
+        ).fetchone()
+        return int(row[0]) if row else 0
+
+    def _quarantine(self) -> int:
+        """Write the rows that cannot land; a row quarantined by an earlier load of the same
+        content (same source, kind, raw values and occurrence) is not written twice."""
+        con = self.con
+        pairs = ", ".join(f"{lit(n)}, {ident(n)}" for n, _ in self.raw.columns)
+        raw_json = f"json_object({pairs})" if pairs else "json_object()"
+        bad = [
+            f"SELECT p.__line AS line, p.reason, CAST({raw_json} AS VARCHAR) AS raw "
+            f"FROM {self.problems} p JOIN {self.raw.relation} r USING (__line) WHERE p.status <> 'present'"
+        ]
+        total = con.execute(f"SELECT count(*) FROM {self.problems} WHERE status <> 'present'").fetchone()[0]
+        if self.raw.rejects:
+            bad.append(
+                f"SELECT __line, reason, CAST(json_object('line', raw) AS VARCHAR) FROM {self.raw.rejects}"
+            )
+            total += con.execute(f"SELECT count(*) FROM {self.raw.rejects}").fetchone()[0]
+        if not total:
+            return 0
+        con.execute(
+            f"""
+            INSERT INTO quarantine (load_id, kind, source, file, line, reason, raw, row_key, quarantined_at)
+            SELECT {self.load_id}, {lit(self.table.name)}, {lit(self.source)}, {lit(self.raw.label)},
+                   line, reason, raw, row_key, {lit(self.ctx.now.isoformat(sep=' '))}::TIMESTAMP
+            FROM (
+                SELECT *, md5(raw) || ':' || row_number() OVER (PARTITION BY md5(raw) ORDER BY line) AS row_key
+                FROM ({" UNION ALL ".join(bad)})
+            ) b
+            WHERE NOT EXISTS (
+                SELECT 1 FROM quarantine q
+                WHERE q.source = {lit(self.source)} AND q.kind = {lit(self.table.name)} AND q.row_key = b.row_key
+            )
+            """
+        )
+        return int(total)
+
+    def _finish(self, loaded: int, quarantined: int) -> LoadResult:
+        con = self.con
+        read = con.execute(f"SELECT count(*) FROM {self.raw.relation}").fetchone()[0]
+        if self.raw.rejects:
+            read += con.execute(f"SELECT count(*) FROM {self.raw.rejects}").fetchone()[0]
+        present = con.execute(f"SELECT count(*) FROM {self.problems} WHERE status = 'present'").fetchone()[0]
+        returns = 0
+        if self.table.name == "transactions":
+            returns = con.execute(
+                "SELECT count(*) FROM transactions WHERE load_id = ? AND is_return", [self.load_id]
+            ).fetchone()[0]
+        if loaded + present + quarantined != read:
+            raise StoreError(
+                f"internal check failed: {read} rows read but {loaded} loaded + {present} already "
+                f"present + {quarantined} quarantined; the load was rolled back"
+            )
+        con.execute(
+            "UPDATE loads SET finished_at = ?, rows_read = ?, loaded = ?, already_present = ?, "
+            "quarantined = ?, returns = ? WHERE load_id = ?",
+            [_utcnow(), read, loaded, present, quarantined, returns, self.load_id],
+        )
+        return LoadResult(
+            kind=self.table.name,
+            source=self.source,
+            file=self.raw.label,
+            load_id=self.load_id,
+            rows_read=int(read),
+            loaded=int(loaded),
+            already_present=int(present),
+            quarantined=int(quarantined),
+            returns=int(returns),
+        )

@@ -1,0 +1,145 @@
+"""The `load` and `status` commands."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from clientele import cli
+from clientele.store.migrations import latest_version
+
+runner = CliRunner()
+
+TX = "order_date,cust,amount\n2024-01-01,c1,5\n2024-01-02,c1,abc\n2024-01-03,c2,-2\n"
+
+
+@pytest.fixture
+def tx_file(tmp_path):
+    path = tmp_path / "tx.csv"
+    path.write_text(TX)
+    return path
+
+
+def invoke(*args):
+    result = runner.invoke(cli.app, list(args), catch_exceptions=False)
+    return result
+
+
+def test_load_prints_counts_and_status_shows_the_store(store_path, tx_file):
+    args = [
+        "--store",
+        str(store_path),
+        "load",
+        "transactions",
+        str(tx_file),
+        "--source",
+        "shop",
+        "--map",
+        "order_date=timestamp",
+        "--map",
+        "cust=customer_id",
+    ]
+    result = invoke(*args)
+    assert result.exit_code == 0, result.output
+    assert "rows read" in result.output and "quarantined" in result.output
+    assert "1 rows quarantined" in result.output
+
+    again = invoke(*args, "--json")
+    assert again.exit_code == 0
+    assert json.loads(again.output) == {
+        "kind": "transactions",
+        "source": "shop",
+        "file": str(tx_file),
+        "load_id": 2,
+        "rows_read": 3,
+        "loaded": 0,
+        "already_present": 2,
+        "quarantined": 1,
+        "returns": 0,
+    }
+
+    status = invoke("--store", str(store_path), "status", "--json")
+    payload = json.loads(status.output)
+    assert payload["schema_version"] == latest_version() and payload["loads"] == 2
+    assert payload["tables"] == [
+        {
+            "table": "transactions",
+            "source": "shop",
+            "rows": 2,
+            "first": "2024-01-01T00:00:00",
+            "last": "2024-01-03T00:00:00",
+        }
+    ]
+    assert payload["quarantine"] == [{"kind": "transactions", "source": "shop", "rows": 1}]
+
+    table = invoke("--store", str(store_path), "status")
+    assert "transactions" in table.output and "Quarantined rows" in table.output
+
+
+def test_store_from_the_environment(tmp_path, tx_file, monkeypatch):
+    monkeypatch.setenv("CLIENTELE_STORE", str(tmp_path / "env.duckdb"))
+    result = invoke(
+        "load",
+        "transactions",
+        str(tx_file),
+        "--source",
+        "shop",
+        "--map",
+        "order_date=timestamp",
+        "--map",
+        "cust=customer_id",
+        "--json",
+    )
+    assert json.loads(result.output)["loaded"] == 2
+    assert (tmp_path / "env.duckdb").exists()
+
+
+def run_main(monkeypatch, capsys, *args):
+    monkeypatch.setattr(sys, "argv", ["clientele", *args])
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main()
+    return exit_info.value.code, capsys.readouterr()
+
+
+@pytest.mark.parametrize(
+    "extra, message",
+    [
+        ([], "missing required column(s) 'customer_id', 'timestamp' for transactions"),
+        (["--map", "order_date"], "a column map is FILE_COLUMN=CANONICAL_COLUMN"),
+        (["--map", "order_date=when"], "a column map must name a transactions column"),
+        (["--decimal", ";"], "the decimal separator must be '.' or ','"),
+        (["--encoding", "cp1252"], "unsupported encoding"),
+    ],
+)
+def test_user_errors_are_one_line(monkeypatch, capsys, store_path, tx_file, extra, message):
+    code, out = run_main(
+        monkeypatch,
+        capsys,
+        "--store",
+        str(store_path),
+        "load",
+        "transactions",
+        str(tx_file),
+        "--source",
+        "shop",
+        *extra,
+    )
+    assert code == 1
+    assert message in out.err
+    assert "Traceback" not in out.err
+    assert len(out.err.strip().splitlines()) <= 3  # one message, wrapped at most by the terminal
+
+
+def test_status_of_a_missing_store(monkeypatch, capsys, tmp_path):
+    code, out = run_main(monkeypatch, capsys, "--store", str(tmp_path / "none.duckdb"), "status")
+    assert code == 1 and "no store here" in out.err
+
+
+def test_unknown_kind(monkeypatch, capsys, store_path, tx_file):
+    code, out = run_main(
+        monkeypatch, capsys, "--store", str(store_path), "load", "orders", str(tx_file), "--source", "s"
+    )
+    assert code == 1 and "unknown kind 'orders'" in out.err
