@@ -6,4 +6,6 @@ summary the customer-base models consume, the models themselves, CLV and custome
 
 from __future__ import annotations
 
+from clientele.rfm import rfm_expr, rfm_summary
+
 __version__ = "0.1.0"
