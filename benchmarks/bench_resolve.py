@@ -1,0 +1,169 @@
+"""Benchmark: identity resolution of 100k to 1M customer records on this machine.
+
+Run: ``.venv/bin/python benchmarks/bench_resolve.py [--sizes 100000,250000,1000000]``
+
+For each size a synthetic customer base with known identities is generated
+(``tests/identity/synthetic.py``: thousands of surnames, nicknames, typing errors, changed and
+missing e-mail addresses and phone numbers, 20% of people in both systems) and loaded into a
+fresh store under ``benchmarks/data/`` (not timed). Then, each in its own process (so peak
+memory is per method):
+
+* ``clientele``: :func:`clientele.identity.resolve_store` (Splink on DuckDB: training, scoring,
+  clustering, stable keys, writing the key tables);
+* ``baseline``: deterministic linkage, the usual first attempt: records with the same e-mail,
+  the same phone or the same full name and town are one customer (connected components of those
+  links, in DuckDB SQL and scipy).
+
+Reported: wall time (median of ``--repeat`` runs), peak resident memory of the process
+(``ru_maxrss``), pairwise precision and recall against the known identities.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DATA = HERE / "data"
+sys.path.insert(0, str(ROOT / "tests" / "identity"))
+
+
+def _paths(records: int) -> tuple[Path, Path]:
+    return DATA / f"resolve_{records}.duckdb", DATA / f"resolve_{records}_truth.parquet"
+
+
+def prepare(records: int, seed: int = 2024) -> None:
+    """Generate about ``records`` customer records and load them into a fresh store."""
+    from synthetic import people_and_records
+
+    from clientele.store import Store
+
+    store_path, truth_path = _paths(records)
+    if store_path.exists() and truth_path.exists():
+        return
+    DATA.mkdir(parents=True, exist_ok=True)
+    store_path.unlink(missing_ok=True)
+    customers, truth = people_and_records(int(records / 1.2), seed)
+    truth.to_parquet(truth_path)
+    with Store.open(store_path) as store:
+        for source, part in customers.groupby("source"):
+            store.load("customers", part.drop(columns="source").reset_index(drop=True), source=source)
+
+
+def _quality(con, truth_path: Path, keys_sql: str) -> dict:
+    import pandas as pd
+
+    from clientele.identity.evaluate import pairwise_quality
+
+    truth = pd.read_parquet(truth_path)
+    truth = pd.DataFrame({"unique_id": truth["source"] + ":" + truth["customer_id"], "person_id": truth["person_id"]})
+    keys = con.execute(keys_sql).df()
+    q = pairwise_quality(keys, truth)
+    return {"precision": q.precision, "recall": q.recall}
+
+
+def worker(method: str, records: int) -> dict:
+    """One timed run in this process; returns seconds, peak memory and quality."""
+    import shutil
+
+    from clientele.store import Store
+
+    store_path, truth_path = _paths(records)
+    work = DATA / f"resolve_{records}_{method}.duckdb"
+    shutil.copyfile(store_path, work)
+    try:
+        with Store.open(work) as store:
+            start = time.perf_counter()
+            if method == "clientele":
+                from clientele.identity import resolve_store
+
+                resolve_store(store)
+                keys_sql = "SELECT source || ':' || customer_id AS unique_id, customer_key FROM identities"
+            else:
+                _deterministic(store.con)
+                keys_sql = "SELECT unique_id, customer_key FROM baseline_keys"
+            seconds = time.perf_counter() - start
+            quality = _quality(store.con, truth_path, keys_sql)
+    finally:
+        work.unlink(missing_ok=True)
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"seconds": seconds, "peak_mb": peak_mb, **quality}
+
+
+def _deterministic(con) -> None:
+    """Baseline: exact e-mail, exact phone digits or exact name + town -> one customer."""
+    import pandas as pd
+
+    from clientele.identity.clusters import cluster_records
+    from clientele.identity.normalize import records_sql
+
+    con.execute(f"CREATE TEMP TABLE recs AS {records_sql()}")
+    links = con.execute(
+        " UNION ".join(
+            f"SELECT l.unique_id AS unique_id_l, r.unique_id AS unique_id_r FROM recs l JOIN recs r "
+            f"ON l.{col} = r.{col} AND l.unique_id < r.unique_id"
+            for col in ("email", "phone", "name_city")
+        )
+    ).df()
+    ids = con.execute("SELECT unique_id FROM recs ORDER BY unique_id").df()["unique_id"]
+    labels = cluster_records(ids, links)
+    keys = pd.DataFrame({"unique_id": ids, "customer_key": labels.astype(str)})
+    con.register("__bk", keys)
+    con.execute("CREATE TEMP TABLE baseline_keys AS SELECT * FROM __bk")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100000,250000,1000000")
+    parser.add_argument("--repeat", type=int, default=1)
+    parser.add_argument("--worker", nargs=2, metavar=("METHOD", "RECORDS"))
+    args = parser.parse_args()
+    if args.worker:
+        print(json.dumps(worker(args.worker[0], int(args.worker[1]))))
+        return
+    rows = []
+    for records in [int(s) for s in args.sizes.split(",")]:
+        t = time.perf_counter()
+        prepare(records)
+        print(f"# prepared {records:,} records in {time.perf_counter() - t:.0f} s", file=sys.stderr, flush=True)
+        for method in ("clientele", "baseline"):
+            runs = []
+            for _ in range(args.repeat):
+                out = subprocess.run(
+                    [sys.executable, __file__, "--worker", method, str(records)],
+                    check=True, capture_output=True, text=True,
+                )
+                runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
+            row = {
+                "records": records,
+                "method": method,
+                "seconds": statistics.median(r["seconds"] for r in runs),
+                "peak_mb": max(r["peak_mb"] for r in runs),
+                "precision": runs[-1]["precision"],
+                "recall": runs[-1]["recall"],
+            }
+            rows.append(row)
+            print(f"# {row}", file=sys.stderr, flush=True)
+    import duckdb
+    import splink
+
+    print(f"Machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+          f"duckdb {duckdb.__version__}, splink {splink.__version__}; median of {args.repeat} run(s)\n")
+    print("| records | method | time (s) | peak memory (MB) | precision | recall |")
+    print("|---:|---|---:|---:|---:|---:|")
+    for r in rows:
+        print(f"| {r['records']:,} | {r['method']} | {r['seconds']:.1f} | {r['peak_mb']:,.0f} | "
+              f"{r['precision']:.4f} | {r['recall']:.4f} |")
+
+
+if __name__ == "__main__":
+    main()
