@@ -1,0 +1,177 @@
+"""End-to-end pipeline benchmark: Parquet transactions -> RFM -> BG/NBD + Gamma-Gamma -> 12-month CLV.
+
+clientele (DuckDB RFM on the Parquet file, ``clientele.models``, ``clientele.clv``) side by side with
+the same pipeline in lifetimes (pandas ``read_parquet`` -> ``summary_data_from_transaction_data``
+-> ``BetaGeoFitter`` + ``GammaGammaFitter`` -> ``customer_lifetime_value``), in one run. Each
+configuration runs in its own subprocess so its peak RSS is clean.
+
+Run: ``.venv/bin/python benchmarks/bench_pipeline.py [--customers 1000000 ...] [--repeats 3] [--no-lifetimes]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+DATA = Path(__file__).parent / "data"
+START = np.datetime64("2024-01-01T00:00:00", "s")
+DAYS = 730
+OBS_END = "2025-12-30"
+
+
+def simulate(n_customers: int, seed: int = 11) -> Path:
+    """Simulated BG/NBD purchases (day resolution) with gamma-gamma spend, as Parquet."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = DATA / f"pipeline_{n_customers}.parquet"
+    if path.exists():
+        return path
+    DATA.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    lam = rng.gamma(2.0, 1.0 / 60.0, n_customers)  # purchases per day while alive (r=2, alpha=60)
+    p_drop = rng.beta(1.0, 7.0, n_customers)  # dropout after each purchase (a=1, b=7)
+    birth = rng.uniform(0, DAYS * 0.6, n_customers)
+    repeats = np.minimum(rng.geometric(p_drop) - 1, 400)  # purchases made before dropping out
+    owner = np.repeat(np.arange(n_customers), repeats)
+    gaps = rng.exponential(1.0, owner.size) / lam[owner]
+    ends = np.cumsum(repeats)
+    csum = np.cumsum(gaps)
+    offsets = np.concatenate([[0.0], csum[ends[:-1] - 1]])[np.repeat(np.arange(n_customers), repeats)] if owner.size else csum
+    times = birth[owner] + csum - offsets
+    keep = times < DAYS
+    cust = np.concatenate([np.arange(n_customers), owner[keep]])
+    day = np.concatenate([birth, times[keep]])
+    nu = rng.gamma(4.0, 1.0 / 15.0, n_customers)  # gamma-gamma: q=4, gamma=15, p=6
+    amount = np.round(rng.gamma(6.0, 1.0, cust.size) / nu[cust], 2) + 0.01
+    ts = START + (day * 86400).astype("timedelta64[s]")
+    table = pa.table(
+        {
+            "customer_id": pa.array(np.char.add("C", cust.astype(str))),
+            "timestamp": pa.array(ts),
+            "amount": pa.array(amount),
+        }
+    )
+    pq.write_table(table, path, row_group_size=1_000_000)
+    return path
+
+
+def run_clientele(path: str) -> dict:
+    import ibis
+
+    from clientele.clv import score_customers
+    from clientele.models import BGNBD, GammaGamma
+    from clientele.rfm import rfm_summary
+
+    t0 = time.perf_counter()
+    con = ibis.duckdb.connect()
+    table = con.read_parquet(path)
+    rfm = rfm_summary(table, observation_end=OBS_END, time_unit="D", customer_col="customer_id")
+    t1 = time.perf_counter()
+    bg = BGNBD().fit(rfm)
+    gg = GammaGamma().fit(rfm)
+    t2 = time.perf_counter()
+    scores = score_customers(bg, gg, rfm, 12, 0.10, 0.30, time_unit="D")
+    t3 = time.perf_counter()
+    return {"rfm": t1 - t0, "fit": t2 - t1, "clv": t3 - t2, "customers": len(scores), "total_clv": float(scores["clv"].sum())}
+
+
+def run_lifetimes(path: str) -> dict:
+    import pandas as pd
+    from lifetimes import BetaGeoFitter, GammaGammaFitter
+    from lifetimes.utils import summary_data_from_transaction_data
+
+    t0 = time.perf_counter()
+    tx = pd.read_parquet(path)
+    rfm = summary_data_from_transaction_data(
+        tx, "customer_id", "timestamp", monetary_value_col="amount", observation_period_end=OBS_END, freq="D"
+    )
+    t1 = time.perf_counter()
+    bg = BetaGeoFitter().fit(rfm["frequency"], rfm["recency"], rfm["T"])
+    rep = rfm[rfm["frequency"] > 0]
+    gg = GammaGammaFitter().fit(rep["frequency"], rep["monetary_value"])
+    t2 = time.perf_counter()
+    monthly = 1.10 ** (1 / 12) - 1
+    clv = gg.customer_lifetime_value(
+        bg, rfm["frequency"], rfm["recency"], rfm["T"], rfm["monetary_value"], time=12, discount_rate=monthly, freq="D"
+    )
+    t3 = time.perf_counter()
+    return {"rfm": t1 - t0, "fit": t2 - t1, "clv": t3 - t2, "customers": len(clv), "total_clv": float(0.30 * clv.sum())}
+
+
+def _peak_rss_mb() -> float:
+    """Peak resident memory of this process image (VmHWM; ru_maxrss would include what the
+    forking parent held before ``exec``, e.g. the simulated data)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child(which: str, path: str) -> None:
+    fn = run_clientele if which == "clientele" else run_lifetimes
+    start = time.perf_counter()
+    out = fn(path)
+    out["total"] = time.perf_counter() - start
+    out["peak_rss_mb"] = _peak_rss_mb()
+    print(json.dumps(out))
+
+
+def measure(which: str, path: Path, repeats: int) -> list[dict]:
+    runs = []
+    for _ in range(repeats):
+        proc = subprocess.run(
+            [sys.executable, __file__, "--child", which, str(path)], capture_output=True, text=True, check=False
+        )
+        if proc.returncode != 0:
+            raise SystemExit(f"{which} failed:\n{proc.stderr[-3000:]}")
+        runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    return runs
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--customers", type=int, nargs="+", default=[1_000_000])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--no-lifetimes", action="store_true")
+    parser.add_argument("--child", nargs=2)
+    args = parser.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}\n")
+    print("| customers | transactions | tool | RFM s | fit s | CLV s | total s (median) | peak RSS MB | total CLV |")
+    print("|---:|---:|---|---:|---:|---:|---:|---:|---:|")
+    for n in args.customers:
+        import pyarrow.parquet as pq
+
+        path = simulate(n)
+        n_tx = pq.ParquetFile(path).metadata.num_rows
+        tools = ["clientele"] + ([] if args.no_lifetimes else ["lifetimes"])
+        for tool in tools:
+            runs = measure(tool, path, args.repeats if tool == "clientele" else 1)
+            med = {k: statistics.median(r[k] for r in runs) for k in ("rfm", "fit", "clv", "total")}
+            peak = max(r["peak_rss_mb"] for r in runs)
+            print(
+                f"| {n:,} | {n_tx:,} | {tool} | {med['rfm']:.2f} | {med['fit']:.2f} | {med['clv']:.2f} | "
+                f"{med['total']:.2f} | {peak:,.0f} | {runs[0]['total_clv']:,.0f} |",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
