@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from _machine import describe
+
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 TRUTH = {"r": 0.553, "alpha": 10.578, "s": 0.606, "beta": 11.669}
@@ -109,22 +111,9 @@ def measure(library: str, task: str, path: Path, repeats: int) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    import lifetimes
-    import scipy
 
-    return (
-        f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, numpy {np.__version__}, "
-        f"scipy {scipy.__version__}, lifetimes {lifetimes.__version__}"
-    )
+def machine() -> str:
+    return describe("scipy", "lifetimes")
 
 
 def main() -> None:
