@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -22,6 +20,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from _machine import describe
 
 DATA = Path(__file__).parent / "data"
 START = np.datetime64("2024-01-01T00:00:00", "s")
@@ -66,7 +65,7 @@ def simulate(n_customers: int, seed: int = 11) -> Path:
     return path
 
 
-def run_clientele(path: str) -> dict:
+def run_clientele(path: str, memory_limit: str | None = None) -> dict:
     import ibis
 
     from clientele.clv import score_customers
@@ -74,7 +73,7 @@ def run_clientele(path: str) -> dict:
     from clientele.rfm import rfm_summary
 
     t0 = time.perf_counter()
-    con = ibis.duckdb.connect()
+    con = ibis.duckdb.connect(**({"memory_limit": memory_limit} if memory_limit else {}))
     table = con.read_parquet(path)
     rfm = rfm_summary(table, observation_end=OBS_END, time_unit="D", customer_col="customer_id")
     t1 = time.perf_counter()
@@ -123,9 +122,11 @@ def _peak_rss_mb() -> float:
 
 
 def child(which: str, path: str) -> None:
-    fn = run_clientele if which == "clientele" else run_lifetimes
     start = time.perf_counter()
-    out = fn(path)
+    if which == "lifetimes":
+        out = run_lifetimes(path)
+    else:  # "clientele" or "clientele@<DuckDB memory_limit>"
+        out = run_clientele(path, which.partition("@")[2] or None)
     out["total"] = time.perf_counter() - start
     out["peak_rss_mb"] = _peak_rss_mb()
     print(json.dumps(out))
@@ -148,12 +149,16 @@ def main() -> None:
     parser.add_argument("--customers", type=int, nargs="+", default=[1_000_000])
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-lifetimes", action="store_true")
+    parser.add_argument(
+        "--memory-limit", default="500MB",
+        help="also run clientele with this DuckDB memory_limit (a user's knob for tight memory); '' to skip",
+    )
     parser.add_argument("--child", nargs=2)
     args = parser.parse_args()
     if args.child:
         child(*args.child)
         return
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}\n")
+    print(f"machine: {describe('lifetimes')}\n")
     print("| customers | transactions | tool | RFM s | fit s | CLV s | total s (median) | peak RSS MB | total CLV |")
     print("|---:|---:|---|---:|---:|---:|---:|---:|---:|")
     for n in args.customers:
@@ -161,9 +166,10 @@ def main() -> None:
 
         path = simulate(n)
         n_tx = pq.ParquetFile(path).metadata.num_rows
-        tools = ["clientele"] + ([] if args.no_lifetimes else ["lifetimes"])
+        tools = ["clientele"] + ([f"clientele@{args.memory_limit}"] if args.memory_limit else [])
+        tools += [] if args.no_lifetimes else ["lifetimes"]
         for tool in tools:
-            runs = measure(tool, path, args.repeats if tool == "clientele" else 1)
+            runs = measure(tool, path, 1 if tool == "lifetimes" else args.repeats)
             med = {k: statistics.median(r[k] for r in runs) for k in ("rfm", "fit", "clv", "total")}
             peak = max(r["peak_rss_mb"] for r in runs)
             print(

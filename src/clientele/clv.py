@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from clientele.errors import ModelInputError
-from clientele.models.base import CustomerBaseModel
+from clientele.models.base import CustomerBaseModel, distinct_rows
 
 #: days in an average Gregorian month
 DAYS_PER_MONTH = 365.25 / 12
@@ -106,14 +106,10 @@ def score_customers(
     length = month_length(_resolve_time_unit(purchase_model, rfm, time_unit), days_per_month)
 
     # the purchase model sees each distinct history once
-    history = rfm[["frequency", "recency", "T"]].astype(np.float64)
-    grouped = history.groupby(["frequency", "recency", "T"], sort=False)
-    codes = grouped.ngroup().to_numpy()
-    distinct = grouped.size().reset_index()[["frequency", "recency", "T"]]
-    x, t_x, age = (distinct[c].to_numpy() for c in ("frequency", "recency", "T"))
+    codes, (x, t_x, age) = distinct_rows(*(rfm[c].to_numpy(np.float64) for c in ("frequency", "recency", "T")))
 
     months = np.arange(1, int(horizon_months) + 1)
-    cumulative = np.empty((len(distinct), len(months) + 1))
+    cumulative = np.empty((len(x), len(months) + 1))
     cumulative[:, 0] = 0.0
     by_horizon = getattr(purchase_model, "expected_purchases_by_horizon", None)
     if by_horizon is not None:  # all months in one pass (BG/NBD, MBG/NBD)

@@ -118,3 +118,36 @@ def test_contract(name, tmp_path):
     doubled = cls().fit(pd.concat([data, data], ignore_index=True))
     for p in cls.param_names:
         assert doubled.params_[p] == pytest.approx(model.params_[p], rel=1e-5)
+
+
+@pytest.mark.parametrize("model_class", [models.BGNBD, models.ParetoNBD])
+def test_warm_start_on_large_data_reaches_the_same_optimum(model_class, monkeypatch):
+    """Large fits start from a subsample's estimate; the optimum must be the cold start's."""
+    from clientele.models import base
+
+    data = load_cdnow_summary()
+    cold = model_class().fit(data["frequency"], data["recency"], data["T"])
+    monkeypatch.setattr(base, "WARM_START_ROWS", 100)
+    monkeypatch.setattr(base, "WARM_START_SAMPLE", 500)
+    calls = []
+    original = base.CustomerBaseModel._warm_start
+    monkeypatch.setattr(base.CustomerBaseModel, "_warm_start", lambda self, *a: calls.append(1) or original(self, *a))
+    warm = model_class().fit(data["frequency"], data["recency"], data["T"])
+    assert calls, "the warm start was not used"
+    for name, value in cold.params_.items():
+        assert warm.params_[name] == pytest.approx(value, rel=1e-5)
+    assert warm.log_likelihood_ == pytest.approx(cold.log_likelihood_, abs=1e-6)
+
+
+def test_distinct_rows_match_a_groupby():
+    from clientele.models.base import distinct_rows
+
+    rng = np.random.default_rng(3)
+    cols = [rng.integers(0, k, 5000).astype(float) for k in (4, 9, 3)]
+    cols[1][::7] = np.nan  # missing values form their own group
+    codes, uniques = distinct_rows(*cols)
+    frame = pd.DataFrame({"a": cols[0], "b": cols[1], "c": cols[2]})
+    grouped = frame.groupby(["a", "b", "c"], sort=False, dropna=False)
+    assert (codes == grouped.ngroup().to_numpy()).all()
+    for column, values in zip(cols, uniques):
+        np.testing.assert_array_equal(values[codes], column)

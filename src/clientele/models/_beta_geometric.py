@@ -32,7 +32,7 @@ import pandas as pd
 from scipy.special import betainc, betaln, digamma, expit, gammaln, log_expit, xlogy
 
 from clientele.errors import ModelInputError
-from clientele.models.base import CustomerBaseModel, as_float_array, columns_from, time_unit_of, validate_rfm, vdot
+from clientele.models.base import CustomerBaseModel, as_float_array, distinct_rows, columns_from, time_unit_of, validate_rfm, vdot
 
 #: largest step of the sinh trapezoidal rule (1e-8 relative or better over 1e-3 <= a, b <= 1e3)
 QUAD_STEP = 0.06
@@ -110,20 +110,19 @@ def _log_h_block(r, alpha, a, b, t):
         base = np.log(kappa[:, None] * np.cosh(s)) + (a - 1.0) * log_p + b[:, None] * log_expit(-v)
         base += (np.log(step) - betaln(a, b))[:, None]
         log_r = np.log(r)[:, None]
+        p = np.exp(log_p)  # 0 only where log p < -745, where the bracket's log form takes over
+        r_col = r[:, None]
         out = np.full(t.shape, -np.inf)
         for j in range(t.shape[1]):
             live = np.isfinite(log_u[:, j])
             if not np.any(live):
                 continue
-            # y = r log(1 + p u) in log form; log(1 - exp(-y)) without underflow or cancellation
+            # bracket 1 - (1 + p u)^-r = -expm1(-y) with y = r log1p(p u); where p u is tiny,
+            # y ~ r p u and log(bracket) ~ log r + log p + log u, exact in log form
+            u = np.exp(log_u[live, j])[:, None]
             z = log_p[live] + log_u[live, j][:, None]
-            log_y = log_r[live] + np.where(z < -30.0, z, np.log(np.logaddexp(0.0, z)))
-            y = np.exp(np.minimum(log_y, 700.0))
-            log_bracket = np.where(
-                y > np.log(2.0),
-                np.log1p(-np.exp(-y)),
-                np.where(log_y < -30.0, log_y, np.log(-np.expm1(-y))),
-            )
+            y = r_col[live] * np.log1p(p[live] * u)
+            log_bracket = np.where(z < -30.0, log_r[live] + z, np.log(-np.expm1(-y)))
             f = base[live] + log_bracket
             peak = f.max(axis=1)
             safe = np.where(np.isfinite(peak), peak, 0.0)
@@ -466,7 +465,5 @@ class BetaGeometricNBD(CustomerBaseModel):
 
 def _factorize_rows(frame: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
     """Codes of each row among the distinct rows of ``frame``, and those distinct rows."""
-    grouped = frame.groupby(list(frame.columns), sort=False)
-    codes = grouped.ngroup().to_numpy()
-    uniques = grouped.size().reset_index()[list(frame.columns)]
-    return codes, uniques
+    codes, uniques = distinct_rows(*(frame[c].to_numpy() for c in frame.columns))
+    return codes, pd.DataFrame(dict(zip(frame.columns, uniques)))
