@@ -10,9 +10,16 @@ Every input row ends in exactly one of three places:
   be split into the header's fields, or a row whose key the store (or an earlier line) holds with
   different values (a conflict).
 
-All checking, converting and de-duplicating is SQL run by DuckDB over the input; the whole load is
-one transaction, rolled back on any exception (including ``KeyboardInterrupt``), so a failed or
-interrupted load leaves the store exactly as it was.
+All checking, converting and de-duplicating is SQL run by DuckDB over the input (the one
+exception: whether the ids are all distinct is first tested on Arrow batches of them, vectorised);
+the whole load is one transaction, rolled back on any exception (including ``KeyboardInterrupt``),
+so a failed or interrupted load leaves the store exactly as it was.
+
+Speed: the good rows go from the input to their table in one ``INSERT ... SELECT``; nothing the
+size of the input is materialised on the way. Besides that insert a load reads the input twice
+more: only the ids (to test that they are distinct), and once to find the rows that cannot land
+(their raw values are turned into JSON for those rows only). ``benchmarks/bench_load.py``
+measures it against a plain copy of the file into a table.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 import duckdb
+import pyarrow.compute as pc
 
 import clientele
 from clientele.errors import InputError, StoreError
@@ -37,6 +45,9 @@ from clientele.store.sources import RawInput, ident, open_input
 _SOURCE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-]*")
 
 Progress = Callable[[str], None]
+
+#: Rows per Arrow batch when the ids are streamed to see whether they are all distinct.
+KEY_BATCH_ROWS = 1 << 20
 
 
 def load(
@@ -194,9 +205,14 @@ class _Loader:
     """The SQL steps of one load (inside the caller's transaction).
 
     The checked input is a temporary *view* (re-evaluated by each step, never materialised, so
-    memory stays small for large inputs). Steps: (1) rows with problems; (2) content keys for
-    rows without an id; (3) repeats within the input; (4) rows the store already holds;
-    (5) insert the rest; (6) quarantine.
+    memory stays small for large inputs): converted values, ``__ok`` (the row can land),
+    ``__reason`` (why it cannot), ``__key`` (its id) and ``__raw`` (its raw values as JSON; only
+    computed for the rows a step selects). Only the few rows that cannot land, or whose key
+    repeats, are ever written to temporary tables. Steps: (1) one narrow pass over the keys
+    (skipped for kinds without an id) finds whether any key repeats; (2) content keys for good
+    rows without an id; (3) repeats within the input, only if (1) found candidates; (4) rows
+    the store already holds, only if the store holds rows of this source; (5) insert the good
+    rows straight from the input; (6) quarantine the rest.
     """
 
     def __init__(
@@ -215,10 +231,15 @@ class _Loader:
         tag = uuid.uuid4().hex[:10]
         self.checked = f"__clientele_checked_{tag}"
         self.keyed = f"__clientele_keyed_{tag}"
-        self.problems = f"__clientele_problems_{tag}"
+        self.classified = f"__clientele_classified_{tag}"
         self.content_keys = f"__clientele_ckeys_{tag}"
-        self.triage = f"__clientele_triage_{tag}"
+        self.candidates = f"__clientele_candidates_{tag}"
+        self.bad = f"__clientele_bad_{tag}"
         self.types = dict(raw.columns)
+        #: good rows not yet classified as present or conflicting, when a step has counted them
+        self.pending: int | None = None
+        #: rows found in the store unchanged but not listed in ``classified`` (nothing to insert)
+        self.present_in_store = 0
 
     # -- the steps ----------------------------------------------------------------------------
 
@@ -227,18 +248,12 @@ class _Loader:
         try:
             self.step("checking values")
             con.execute(f"CREATE TEMP VIEW {self.checked} AS {self._checked_sql()}")
-            # one pass over the input keeps what the later steps need: reason, key presence, key hash
-            con.execute(
-                f"CREATE TEMP TABLE {self.triage} AS SELECT __line, __reason, __key IS NULL AS __nokey, "
-                f"hash(__key) AS __kh FROM {self.checked}"
-            )
-            con.execute(
-                f"CREATE TEMP TABLE {self.problems} AS SELECT __line, 'invalid' AS status, __reason AS reason "
-                f"FROM {self.triage} WHERE __reason IS NOT NULL"
-            )
-            self._content_keys()
+            # good rows found present or conflicting, by line (empty unless keys repeat)
+            con.execute(f"CREATE TEMP TABLE {self.classified} (__line BIGINT, status VARCHAR, reason VARCHAR)")
+            keyless, repeats = self._scan_keys()
+            self._content_keys(keyless)
             self.step("finding duplicates")
-            if self.table.key is not None:
+            if repeats:
                 self._duplicates_in_input()
             self._duplicates_in_store()
             self.step("writing")
@@ -249,9 +264,10 @@ class _Loader:
             for kind, name in (
                 ("VIEW", self.keyed),
                 ("VIEW", self.checked),
-                ("TABLE", self.problems),
+                ("TABLE", self.classified),
                 ("TABLE", self.content_keys),
-                ("TABLE", self.triage),
+                ("TABLE", self.candidates),
+                ("TABLE", self.bad),
             ):
                 try:
                     con.execute(f"DROP {kind} IF EXISTS {name}")
@@ -259,13 +275,16 @@ class _Loader:
                     pass  # the transaction failed; the rollback drops them
 
     def _checked_sql(self) -> str:
-        """One row per input row: converted values, the reasons it cannot land, its id key and
-        (for rows without an id) its content hash."""
+        """One row per input row: converted values, whether it can land (``__ok``) and if not
+        why (``__reason``), its id key, its raw values and (for rows without an id) its content
+        hash."""
         fields = self.table.fields
         level1 = ["__line"]
         level2 = ["__line"]
         out = ["__line"]
         reasons: list[str] = []
+        oks: list[str] = []
+        raw_alias = {n: ident(f"r__{i}") for i, (n, _) in enumerate(self.raw.columns)}
         for f in fields:
             col = self.mapping.get(f.name)
             c, v = ident(f"c__{f.name}"), ident(f.name)
@@ -280,13 +299,24 @@ class _Loader:
             problem = parsing.problem_expr(f.parser, f.name, c, v, duck_type, self.ctx)
             if f.required:
                 reasons.append(f"CASE WHEN {c} IS NULL THEN {lit(f.name + ' is missing')} END")
+                oks.append(parsing.present_expr(f.parser, raw_alias[col], duck_type))
             if problem != "NULL":
                 reasons.append(f"CASE WHEN {c} IS NOT NULL THEN {problem} END")
+                # a problem expression is NULL exactly when the value is fine
+                oks.append(f"({c} IS NULL OR ({problem}) IS NULL)")
         if self.table.name == "referrals":
             reasons.append(
                 "CASE WHEN referrer_id = referee_id THEN 'referrer_id and referee_id are the same "
                 "customer (' || referrer_id || ')' END"
             )
+            oks.append("coalesce(referrer_id <> referee_id, true)")
+        # the raw values pass through untouched; their JSON is built at the outer level, so a
+        # step that selects the bad rows builds it for those rows only
+        raws = [(ident(n), raw_alias[n], lit(n)) for n, _ in self.raw.columns]
+        level1 += [f"{src} AS {alias}" for src, alias, _ in raws]
+        level2 += [alias for _, alias, _ in raws]
+        pairs = ", ".join(f"{name}, {alias}" for _, alias, name in raws)
+        out.append(f"CAST(json_object({pairs}) AS VARCHAR) AS __raw")
         extras = [name for name, _ in self.raw.columns if name not in self.mapping.values()]
         if extras:
             pairs = ", ".join(f"{lit(e)}, {ident(e)}" for e in extras)
@@ -296,13 +326,14 @@ class _Loader:
         else:
             out.append("CAST(NULL AS JSON) AS __extra")
         reason = f"nullif(concat_ws('; ', {', '.join(reasons)}), '')" if reasons else "CAST(NULL AS VARCHAR)"
+        ok = " AND ".join(oks) if oks else "true"
         if self.table.name == "transactions":
             out.append("amount < 0 AS is_return")
         key = self.table.key
         key_expr = ident(key) if key is not None and key in self.mapping else "CAST(NULL AS VARCHAR)"
         return (
             f"SELECT *, CASE WHEN __key IS NULL THEN {self._content_hash()} END AS __hash "
-            f"FROM (SELECT {', '.join(out)}, {reason} AS __reason, {key_expr} AS __key "
+            f"FROM (SELECT {', '.join(out)}, {ok} AS __ok, {reason} AS __reason, {key_expr} AS __key "
             f"FROM (SELECT {', '.join(level2)} FROM (SELECT {', '.join(level1)} FROM {self.raw.relation})))"
         )
 
@@ -310,35 +341,66 @@ class _Loader:
         parts = ", ".join(f"coalesce(CAST({ident(c)} AS VARCHAR), chr(0))" for c in self.table.columns)
         return f"md5(concat_ws(chr(31), {parts}))"
 
-    def _content_keys(self) -> None:
+    def _scan_keys(self) -> tuple[bool, bool]:
+        """Whether some rows have no id, and whether some id may occur twice in the input.
+
+        One narrow pass streams the ids (Arrow batches, compared vectorised, never row by row
+        in Python). Ids that arrive strictly increasing (as most exports write them) are all
+        distinct, so no grouping is needed; otherwise the ids are grouped by 64-bit hash and
+        the hashes seen more than once are kept in ``candidates`` for the exact check.
+        """
+        if self.table.key is None:
+            return True, False
+        if self.table.key not in self.mapping:
+            return not self.table.key_required, False
+        reader = self.con.sql(f"SELECT __key FROM {self.checked}").to_arrow_reader(KEY_BATCH_ROWS)
+        missing, last, increasing = 0, None, True
+        try:
+            for batch in reader:
+                keys = batch.column(0)
+                missing += keys.null_count
+                keys = pc.drop_null(keys)
+                if len(keys) == 0:
+                    continue
+                if last is not None and not pc.greater(keys[0], last).as_py():
+                    increasing = False
+                    break
+                if len(keys) > 1 and not pc.all(pc.greater(keys[1:], keys[:-1])).as_py():
+                    increasing = False
+                    break
+                last = keys[-1]
+        finally:
+            reader.close()
+        if increasing:
+            return missing > 0, False
+        self.con.execute(
+            f"CREATE TEMP TABLE {self.candidates} AS SELECT __h, n FROM ("
+            f"SELECT CASE WHEN __key IS NOT NULL THEN hash(__key) END AS __h, count(*) AS n "
+            f"FROM {self.checked} GROUP BY 1) WHERE n > 1 OR __h IS NULL"
+        )
+        missing, repeated = self.con.execute(
+            f"SELECT coalesce(sum(n) FILTER (WHERE __h IS NULL), 0), count(__h) FROM {self.candidates}"
+        ).fetchone()
+        return missing > 0, repeated > 0
+
+    def _content_keys(self, keyless: bool) -> None:
         """Key the good rows without an id by content + occurrence number within this input,
         and define the keyed view (``__row_key`` stored, ``__rkey`` the effective key)."""
         con = self.con
-        if self.table.key_required:
-            con.execute(
-                f"CREATE TEMP VIEW {self.keyed} AS SELECT *, CAST(NULL AS VARCHAR) AS __row_key, "
-                f"__key AS __rkey FROM {self.checked}"
-            )
-            return
-        keyless = con.execute(
-            f"SELECT count(*) FROM {self.triage} WHERE __nokey AND __reason IS NULL"
-        ).fetchone()[0]
-        if not keyless:
-            con.execute(
-                f"CREATE TEMP VIEW {self.keyed} AS SELECT *, CAST(NULL AS VARCHAR) AS __row_key, "
-                f"__key AS __rkey FROM {self.checked}"
-            )
+        plain = (
+            f"CREATE TEMP VIEW {self.keyed} AS SELECT *, CAST(NULL AS VARCHAR) AS __row_key, "
+            f"__key AS __rkey FROM {self.checked}"
+        )
+        if self.table.key_required or not keyless:
+            con.execute(plain)
             return
         con.execute(
             f"CREATE TEMP TABLE {self.content_keys} AS "
             f"SELECT __line, '#' || __hash || ':' || row_number() OVER (PARTITION BY __hash ORDER BY __line) AS __row_key "
-            f"FROM {self.checked} WHERE __key IS NULL AND __line NOT IN (SELECT __line FROM {self.problems})"
+            f"FROM {self.checked} WHERE __key IS NULL AND __ok"
         )
         if con.execute(f"SELECT count(*) FROM {self.content_keys}").fetchone()[0] == 0:
-            con.execute(
-                f"CREATE TEMP VIEW {self.keyed} AS SELECT *, CAST(NULL AS VARCHAR) AS __row_key, "
-                f"__key AS __rkey FROM {self.checked}"
-            )
+            con.execute(plain)
             return
         con.execute(
             f"CREATE TEMP VIEW {self.keyed} AS SELECT s.*, k.__row_key, coalesce(s.__key, k.__row_key) AS __rkey "
@@ -360,33 +422,28 @@ class _Loader:
         """Repeats of an id within the input: the first good line wins; later identical lines are
         already present, later different lines are conflicts."""
         con = self.con
-        dups = f"{self.problems}_dups"
-        good = self._good_rows_filter()
-        # candidates by 64-bit hash first (cheap to group), then the exact keys among them
+        dups = f"{self.classified}_dups"
+        # the candidates' exact keys among the good rows (a hash may merely collide)
         con.execute(
-            f"CREATE TEMP TABLE {dups} AS SELECT __kh AS __h FROM {self.triage} "
-            f"WHERE NOT __nokey AND __reason IS NULL GROUP BY __kh HAVING count(*) > 1"
+            f"CREATE TEMP TABLE {dups} AS SELECT __key, min(__line) AS first_line "
+            f"FROM {self.checked} WHERE hash(__key) IN (SELECT __h FROM {self.candidates} WHERE __h IS NOT NULL) "
+            f"AND __key IS NOT NULL AND __ok GROUP BY __key HAVING count(*) > 1"
         )
         try:
             if con.execute(f"SELECT count(*) FROM {dups}").fetchone()[0] == 0:
                 return
-            con.execute(
-                f"CREATE OR REPLACE TEMP TABLE {dups} AS SELECT __key, min(__line) AS first_line "
-                f"FROM {self.checked} WHERE hash(__key) IN (SELECT __h FROM {dups}){good} "
-                "GROUP BY __key HAVING count(*) > 1"
-            )
             same, diff = self._same_and_diff("o", "s", "'line ' || o.__line", "'this line'")
-            rows = f"(SELECT * FROM {self.checked} WHERE __key IN (SELECT __key FROM {dups}))"
+            rows = f"(SELECT * FROM {self.checked} WHERE __key IN (SELECT __key FROM {dups}) AND __ok)"
             con.execute(
                 f"""
-                INSERT INTO {self.problems}
+                INSERT INTO {self.classified}
                 SELECT s.__line,
                        CASE WHEN {same} THEN 'present' ELSE 'conflict' END,
                        CASE WHEN NOT ({same}) THEN
                            {lit(self.table.key + ' ')} || chr(39) || s.__key || chr(39) || ' is also on line '
                            || o.__line || ' with different values (' || {diff} || ')' END
                 FROM {rows} s JOIN {dups} f USING (__key) JOIN {rows} o ON o.__line = f.first_line
-                WHERE s.__line <> f.first_line AND s.__line NOT IN (SELECT __line FROM {self.problems})
+                WHERE s.__line <> f.first_line
                 """
             )
         finally:
@@ -395,11 +452,11 @@ class _Loader:
             except duckdb.Error:
                 pass  # the transaction failed; the rollback drops it
 
-    def _good_rows_filter(self) -> str:
-        """SQL condition (``AND ...``) keeping rows not yet classified (empty if none are)."""
-        if self.con.execute(f"SELECT count(*) FROM {self.problems}").fetchone()[0] == 0:
-            return ""
-        return f" AND __line NOT IN (SELECT __line FROM {self.problems})"
+    def _unclassified(self) -> str:
+        """SQL condition keeping the good rows not yet found present or conflicting."""
+        if self.con.execute(f"SELECT count(*) FROM {self.classified}").fetchone()[0] == 0:
+            return "__ok"
+        return f"__ok AND __line NOT IN (SELECT __line FROM {self.classified})"
 
     def _duplicates_in_store(self) -> None:
         """Rows whose (source, key) the store already holds: present if equal, else conflicts."""
@@ -412,43 +469,58 @@ class _Loader:
         con = self.con
         cols = ", ".join(ident(c) for c in self.table.columns)
         key = key_sql(self.table)
-        matches = f"{self.problems}_matches"
+        matches = f"{self.classified}_matches"
         # match 64-bit hashes of key and values (narrow, so large reloads stay small in memory);
         # rows whose values differ are then matched on the exact key, which also drops the
-        # (astronomically rare) rows whose key hash merely collided with another key's
+        # (astronomically rare) rows whose key hash merely collided with another key's.
+        # ``same`` is NULL for rows the store does not hold.
         con.execute(
             f"""
             CREATE TEMP TABLE {matches} AS
             SELECT s.__line, s.__h = t.__h AS same
             FROM (SELECT __line, hash(__rkey) AS __kh, hash({cols}) AS __h FROM {self.keyed}
-                  WHERE true{self._good_rows_filter()}) s
-            JOIN (SELECT hash({key}) AS __kh, hash({cols}) AS __h FROM {name} WHERE source = {lit(self.source)}) t
+                  WHERE {self._unclassified()}) s
+            LEFT JOIN (SELECT hash({key}) AS __kh, hash({cols}) AS __h FROM {name} WHERE source = {lit(self.source)}) t
               ON t.__kh = s.__kh
             """
         )
         try:
-            con.execute(f"INSERT INTO {self.problems} SELECT __line, 'present', NULL FROM {matches} WHERE same")
-            if not con.execute(f"SELECT count(*) FROM {matches} WHERE NOT same").fetchone()[0]:
-                return
-            same, diff = self._same_and_diff("t", "s", "'the store'", "'this line'")
-            what = (
-                f"{lit(self.table.key + ' ')} || chr(39) || s.__rkey || chr(39)"
-                if self.table.key
-                else "'an identical row'"
-            )
-            con.execute(
-                f"""
-                INSERT INTO {self.problems}
-                SELECT s.__line, 'conflict',
-                       {what} || ' is already in the store (source ' || t.source || ', load '
-                       || t.load_id || ', line ' || coalesce(CAST(t.line AS VARCHAR), '?')
-                       || ') with different values (' || {diff} || ')'
-                FROM (SELECT * FROM {self.keyed}
-                      WHERE __line IN (SELECT __line FROM {matches} WHERE NOT same)) s
-                JOIN (SELECT *, {key} AS __tkey FROM {name} WHERE source = {lit(self.source)}) t
-                  ON t.__tkey = s.__rkey
-                """
-            )
+            new, present, differ = con.execute(
+                f"SELECT count(*) FILTER (WHERE same IS NULL), count(*) FILTER (WHERE same), "
+                f"count(*) FILTER (WHERE NOT same) FROM {matches}"
+            ).fetchone()
+            if differ:
+                same, diff = self._same_and_diff("t", "s", "'the store'", "'this line'")
+                what = (
+                    f"{lit(self.table.key + ' ')} || chr(39) || s.__rkey || chr(39)"
+                    if self.table.key
+                    else "'an identical row'"
+                )
+                con.execute(
+                    f"""
+                    INSERT INTO {self.classified}
+                    SELECT s.__line, 'conflict',
+                           {what} || ' is already in the store (source ' || t.source || ', load '
+                           || t.load_id || ', line ' || coalesce(CAST(t.line AS VARCHAR), '?')
+                           || ') with different values (' || {diff} || ')'
+                    FROM (SELECT * FROM {self.keyed}
+                          WHERE __line IN (SELECT __line FROM {matches} WHERE NOT same)) s
+                    JOIN (SELECT *, {key} AS __tkey FROM {name} WHERE source = {lit(self.source)}) t
+                      ON t.__tkey = s.__rkey
+                    """
+                )
+                # a row whose key hash collided but whose exact key the store lacks is new
+                new += differ - con.execute(
+                    f"SELECT count(*) FROM {self.classified} WHERE status = 'conflict' AND __line IN "
+                    f"(SELECT __line FROM {matches} WHERE NOT same)"
+                ).fetchone()[0]
+            self.pending = int(new)
+            if present and new:  # the insert must skip them
+                con.execute(
+                    f"INSERT INTO {self.classified} SELECT __line, 'present', NULL FROM {matches} WHERE same"
+                )
+            elif present:  # nothing to insert: counting them is enough
+                self.present_in_store = int(present)
         finally:
             try:
                 con.execute(f"DROP TABLE IF EXISTS {matches}")
@@ -456,18 +528,16 @@ class _Loader:
                 pass  # the transaction failed; the rollback drops it
 
     def _insert_rows(self) -> int:
+        """Insert the good, unclassified rows straight from the (re-read) input."""
+        if self.pending == 0:
+            return 0  # every good row is already present or conflicting (e.g. the same file again)
         name = self.table.name
         cols = list(self.table.columns) + (["is_return"] if name == "transactions" else [])
         col_sql = ", ".join(ident(c) for c in cols)
-        classified = self.con.execute(f"SELECT count(*) FROM {self.problems}").fetchone()[0]
-        if classified and classified == self.con.execute(f"SELECT count(*) FROM {self.triage}").fetchone()[0]:
-            return 0  # every row is quarantined or already present (e.g. the same file again)
-        good = self._good_rows_filter()
-        where = f" WHERE {good[5:]}" if good else ""
         row = self.con.execute(
             f"INSERT INTO {name} ({col_sql}, source, row_key, load_id, line, extra) "
             f"SELECT {col_sql}, {lit(self.source)}, __row_key, {self.load_id}, __line, __extra "
-            f"FROM {self.keyed}{where}"
+            f"FROM {self.keyed} WHERE {self._unclassified()}"
         ).fetchone()
         return int(row[0]) if row else 0
 
@@ -475,18 +545,18 @@ class _Loader:
         """Write the rows that cannot land; a row quarantined by an earlier load of the same
         content (same source, kind, raw values and occurrence) is not written twice."""
         con = self.con
-        pairs = ", ".join(f"{lit(n)}, {ident(n)}" for n, _ in self.raw.columns)
-        raw_json = f"json_object({pairs})" if pairs else "json_object()"
-        bad = [
-            f"SELECT p.__line AS line, p.reason, CAST({raw_json} AS VARCHAR) AS raw "
-            f"FROM {self.problems} p JOIN {self.raw.relation} r USING (__line) WHERE p.status <> 'present'"
-        ]
-        total = con.execute(f"SELECT count(*) FROM {self.problems} WHERE status <> 'present'").fetchone()[0]
+        bad = [f"SELECT __line AS line, __reason AS reason, __raw AS raw FROM {self.checked} WHERE NOT __ok"]
+        if con.execute(f"SELECT count(*) FROM {self.classified} WHERE status = 'conflict'").fetchone()[0]:
+            bad.append(
+                f"SELECT c.__line, c.reason, s.__raw FROM {self.classified} c "
+                f"JOIN {self.checked} s USING (__line) WHERE c.status = 'conflict'"
+            )
         if self.raw.rejects:
             bad.append(
                 f"SELECT __line, reason, CAST(json_object('line', raw) AS VARCHAR) FROM {self.raw.rejects}"
             )
-            total += con.execute(f"SELECT count(*) FROM {self.raw.rejects}").fetchone()[0]
+        con.execute(f"CREATE TEMP TABLE {self.bad} AS {' UNION ALL '.join(bad)}")
+        total = con.execute(f"SELECT count(*) FROM {self.bad}").fetchone()[0]
         if not total:
             return 0
         con.execute(
@@ -496,7 +566,7 @@ class _Loader:
                    line, reason, raw, row_key, {lit(self.ctx.now.isoformat(sep=' '))}::TIMESTAMP
             FROM (
                 SELECT *, md5(raw) || ':' || row_number() OVER (PARTITION BY md5(raw) ORDER BY line) AS row_key
-                FROM ({" UNION ALL ".join(bad)})
+                FROM {self.bad}
             ) b
             WHERE NOT EXISTS (
                 SELECT 1 FROM quarantine q
@@ -511,9 +581,11 @@ class _Loader:
         read = con.execute(f"SELECT count(*) FROM {self.raw.relation}").fetchone()[0]
         if self.raw.rejects:
             read += con.execute(f"SELECT count(*) FROM {self.raw.rejects}").fetchone()[0]
-        present = con.execute(f"SELECT count(*) FROM {self.problems} WHERE status = 'present'").fetchone()[0]
+        present = self.present_in_store + con.execute(
+            f"SELECT count(*) FROM {self.classified} WHERE status = 'present'"
+        ).fetchone()[0]
         returns = 0
-        if self.table.name == "transactions":
+        if self.table.name == "transactions" and loaded:
             returns = con.execute(
                 "SELECT count(*) FROM transactions WHERE load_id = ? AND is_return", [self.load_id]
             ).fetchone()[0]

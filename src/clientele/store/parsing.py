@@ -113,6 +113,18 @@ def clean_expr(parser: str, src: str, duck_type: str) -> str:
     return src
 
 
+def present_expr(parser: str, src: str, duck_type: str) -> str:
+    """SQL that is true exactly where the ``clean`` expression of ``src`` is not NULL.
+
+    For text it avoids building the trimmed value: a value whose first character is not a
+    blank is present; only the others are trimmed to see whether anything is left. (Cheap
+    matters: DuckDB pushes this test into the scan, where it runs once more per row.)
+    """
+    if type_class(duck_type) == "text":
+        return f"({src} IS NOT NULL AND (ord({src}) > 32 OR trim({src}, {_BLANK_CHARS}) <> ''))"
+    return f"(({clean_expr(parser, src, duck_type)}) IS NOT NULL)"
+
+
 def value_expr(parser: str, clean: str, duck_type: str, ctx: Context) -> str:
     """The ``value`` expression, given the ``clean`` column."""
     tc = type_class(duck_type)
