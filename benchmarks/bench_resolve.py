@@ -1,15 +1,18 @@
 """Benchmark: identity resolution of 100k to 1M customer records on this machine.
 
-Run: ``.venv/bin/python benchmarks/bench_resolve.py [--sizes 100000,250000,1000000]``
+Run: ``.venv/bin/python benchmarks/bench_resolve.py [--sizes 100000,250000,1000000] [--demo 50000]``
 
 For each size a synthetic customer base with known identities is generated
 (``tests/identity/synthetic.py``: thousands of surnames, nicknames, typing errors, changed and
 missing e-mail addresses and phone numbers, 20% of people in both systems) and loaded into a
-fresh store under ``benchmarks/data/`` (not timed). Then, each in its own process (so peak
+fresh store under ``benchmarks/data/`` (not timed). ``--demo`` adds the customer records of the
+demo company (:func:`clientele.demo.generate`, seed 7) with that many people, whose known
+identities give the pairwise quality the issue asks for (precision >= 0.98, recall >= 0.95). Then, each in its own process (so peak
 memory is per method):
 
 * ``clientele``: :func:`clientele.identity.resolve_store` (Splink on DuckDB: training, scoring,
   clustering, stable keys, writing the key tables);
+* ``clientele-1GB``: the same with ``memory_limit="1GB"`` (DuckDB spills beyond it);
 * ``baseline``: deterministic linkage, the usual first attempt: records with the same e-mail,
   the same phone or the same full name and town are one customer (connected components of those
   links, in DuckDB SQL and scipy).
@@ -22,8 +25,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import resource
 import statistics
 import subprocess
@@ -37,26 +38,41 @@ DATA = HERE / "data"
 sys.path.insert(0, str(ROOT / "tests" / "identity"))
 
 
-def _paths(records: int) -> tuple[Path, Path]:
-    return DATA / f"resolve_{records}.duckdb", DATA / f"resolve_{records}_truth.parquet"
+def _paths(case: str) -> tuple[Path, Path]:
+    return DATA / f"resolve_{case}.duckdb", DATA / f"resolve_{case}_truth.parquet"
 
 
-def prepare(records: int, seed: int = 2024) -> None:
-    """Generate about ``records`` customer records and load them into a fresh store."""
-    from synthetic import people_and_records
+def prepare(case: str, seed: int = 2024) -> int:
+    """Load the customer records of ``case`` into a fresh store (kept for later runs).
 
+    ``case`` is a number of records (the synthetic base) or ``demo<people>`` (the demo company's
+    customers). Returns the number of records.
+    """
     from clientele.store import Store
 
-    store_path, truth_path = _paths(records)
+    store_path, truth_path = _paths(case)
     if store_path.exists() and truth_path.exists():
-        return
+        import duckdb
+
+        with duckdb.connect(str(store_path), read_only=True) as con:
+            return int(con.execute("SELECT count(*) FROM customers").fetchone()[0])
     DATA.mkdir(parents=True, exist_ok=True)
     store_path.unlink(missing_ok=True)
-    customers, truth = people_and_records(int(records / 1.2), seed)
+    if case.startswith("demo"):
+        from clientele.demo import generate
+
+        company = generate(n_customers=int(case[4:]), seed=7)
+        customers = company.customers.drop(columns="acquisition_channel")
+        truth = company.truth.identities[["source", "customer_id", "person_id"]]
+    else:
+        from synthetic import people_and_records
+
+        customers, truth = people_and_records(int(int(case) / 1.2), seed)
     truth.to_parquet(truth_path)
     with Store.open(store_path) as store:
         for source, part in customers.groupby("source"):
             store.load("customers", part.drop(columns="source").reset_index(drop=True), source=source)
+    return len(customers)
 
 
 def _quality(con, truth_path: Path, keys_sql: str) -> dict:
@@ -71,22 +87,22 @@ def _quality(con, truth_path: Path, keys_sql: str) -> dict:
     return {"precision": q.precision, "recall": q.recall}
 
 
-def worker(method: str, records: int) -> dict:
+def worker(method: str, case: str) -> dict:
     """One timed run in this process; returns seconds, peak memory and quality."""
     import shutil
 
     from clientele.store import Store
 
-    store_path, truth_path = _paths(records)
-    work = DATA / f"resolve_{records}_{method}.duckdb"
+    store_path, truth_path = _paths(case)
+    work = DATA / f"resolve_{case}_{method}.duckdb"
     shutil.copyfile(store_path, work)
     try:
         with Store.open(work) as store:
             start = time.perf_counter()
-            if method == "clientele":
+            if method.startswith("clientele"):
                 from clientele.identity import resolve_store
 
-                resolve_store(store)
+                resolve_store(store, memory_limit="1GB" if method == "clientele-1GB" else None)
                 keys_sql = "SELECT source || ':' || customer_id AS unique_id, customer_key FROM identities"
             else:
                 _deterministic(store.con)
@@ -124,26 +140,29 @@ def _deterministic(con) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100000,250000,1000000")
+    parser.add_argument("--demo", default="", help="demo company sizes (people), e.g. 5000,50000")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--worker", nargs=2, metavar=("METHOD", "RECORDS"))
     args = parser.parse_args()
     if args.worker:
-        print(json.dumps(worker(args.worker[0], int(args.worker[1]))))
+        print(json.dumps(worker(args.worker[0], args.worker[1])))
         return
     rows = []
-    for records in [int(s) for s in args.sizes.split(",")]:
+    cases = [f"demo{int(s)}" for s in args.demo.split(",") if s] + [str(int(s)) for s in args.sizes.split(",") if s]
+    for case in cases:
         t = time.perf_counter()
-        prepare(records)
-        print(f"# prepared {records:,} records in {time.perf_counter() - t:.0f} s", file=sys.stderr, flush=True)
-        for method in ("clientele", "baseline"):
+        records = prepare(case)
+        print(f"# prepared {case}: {records:,} records in {time.perf_counter() - t:.0f} s", file=sys.stderr, flush=True)
+        for method in ("clientele", "clientele-1GB", "baseline"):
             runs = []
             for _ in range(args.repeat):
                 out = subprocess.run(
-                    [sys.executable, __file__, "--worker", method, str(records)],
+                    [sys.executable, __file__, "--worker", method, case],
                     check=True, capture_output=True, text=True,
                 )
                 runs.append(json.loads(out.stdout.strip().splitlines()[-1]))
             row = {
+                "data": f"demo company, {int(case[4:]):,} people" if case.startswith("demo") else "synthetic",
                 "records": records,
                 "method": method,
                 "seconds": statistics.median(r["seconds"] for r in runs),
@@ -153,15 +172,14 @@ def main() -> None:
             }
             rows.append(row)
             print(f"# {row}", file=sys.stderr, flush=True)
-    import duckdb
-    import splink
+    sys.path.insert(0, str(HERE))
+    from _machine import describe
 
-    print(f"Machine: {platform.platform()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-          f"duckdb {duckdb.__version__}, splink {splink.__version__}; median of {args.repeat} run(s)\n")
-    print("| records | method | time (s) | peak memory (MB) | precision | recall |")
-    print("|---:|---|---:|---:|---:|---:|")
+    print(f"Machine: {describe('splink')}; median of {args.repeat} run(s)\n")
+    print("| data | records | method | time (s) | peak memory (MB) | precision | recall |")
+    print("|---|---:|---|---:|---:|---:|---:|")
     for r in rows:
-        print(f"| {r['records']:,} | {r['method']} | {r['seconds']:.1f} | {r['peak_mb']:,.0f} | "
+        print(f"| {r['data']} | {r['records']:,} | {r['method']} | {r['seconds']:.1f} | {r['peak_mb']:,.0f} | "
               f"{r['precision']:.4f} | {r['recall']:.4f} |")
 
 

@@ -438,3 +438,27 @@ def test_docstring_examples_run():
 
     result = doctest.testmod(clientele.demo)
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_names_and_towns_are_as_varied_as_real_ones(company):
+    """Name and town frequencies follow the documented power laws (clientele.demo.names), so
+    that a full name and town rarely belong to two people, as in real customer bases."""
+    from clientele.demo.names import FAMILY_NAME_WEIGHTS, FAMILY_NAMES, FIRST_NAME_WEIGHTS, TOWNS
+
+    def one_in(weights):  # 1 / P(two random people share the value)
+        p = np.array(list(weights.values()), dtype=float)
+        return 1.0 / ((p / p.sum()) ** 2).sum()
+
+    assert 150 < one_in(FIRST_NAME_WEIGHTS) < 220
+    assert 800 < one_in(FAMILY_NAME_WEIGHTS) < 1100
+    assert 70 < one_in(TOWNS) < 110
+    assert len(set(FAMILY_NAMES)) == len(FAMILY_NAMES) > 3000 and len(set(FIRST_NAME_WEIGHTS)) > 400
+    rec = company.customers.merge(company.truth.identities, on=["source", "customer_id"])
+    primary = rec[rec["role"] == "primary"]
+    first = primary["name"].str.title().str.split(" ").str[0]
+    # the most common first name's share is its weight, within four binomial standard errors
+    top, w = next(iter(FIRST_NAME_WEIGHTS.items()))
+    assert abs((first == top).mean() - w) < 4 * np.sqrt(w * (1 - w) / len(primary))
+    # namesakes in one town: expected N / (180 * 940 * 90), about 0.02% of 3,000 people
+    shared = primary.assign(name=primary["name"].str.lower()).groupby(["name", "city"])["person_id"].transform("size") > 1
+    assert shared.mean() < 0.005

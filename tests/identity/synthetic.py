@@ -1,5 +1,6 @@
-"""A synthetic customer base whose names identify people (unlike the demo company's short name
-lists): a few thousand invented surnames, the nickname table's first names, fifty towns. Second
+"""A synthetic customer base whose names identify people: a few thousand invented surnames, the
+nickname table's first names, fifty towns (equally likely; the demo company's frequencies follow
+a power law instead). Second
 records vary the way the demo's do (nicknames, typing errors, changed or missing e-mail and phone,
 other phone formats, capitals, a move), at the demo's rates. Vectorised: a million people take a
 few seconds. Used by the tests and by ``benchmarks/bench_resolve.py``."""

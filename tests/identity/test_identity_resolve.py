@@ -64,9 +64,10 @@ def test_quality_on_the_demo_company(resolved, company):
     with Store.open(path, read_only=True) as store:
         q = evaluate_store(store)
         keys = _keys(store)
+    # the targets; measured 0.998 / 0.980 here, and 0.997 / 0.972 on the default
+    # 50,000-people demo (benchmarks/bench_resolve.py --demo 50000)
     assert q.precision >= 0.98, q
-    # recall is bounded by the demo's name twins (see clientele.identity.settings); measured 0.93
-    assert q.recall >= 0.90, q
+    assert q.recall >= 0.95, q
     # pairs whose records share an e-mail address or a phone number are (almost) all found
     from clientele.identity.normalize import normalised_records
     import duckdb
@@ -254,6 +255,7 @@ def test_commands(store, tmp_path):
         (["resolve", "--split", "webshop:NOPE"], "no customer record 'NOPE'"),
         (["resolve", "--link", "x", "y"], "SOURCE:CUSTOMER_ID"),
         (["resolve", "--threshold", "2"], "'threshold'"),
+        (["resolve", "--memory-limit", "lots"], "memory limit must be an amount"),
         (["customer", "nobody"], "no customer key"),
     ],
 )

@@ -17,8 +17,8 @@ import pandas as pd
 from clientele.demo.clock import Window
 from clientele.demo.names import (
     EMAIL_DOMAINS,
-    FAMILY_NAMES,
-    FIRST_NAMES,
+    FAMILY_NAME_WEIGHTS,
+    FIRST_NAME_WEIGHTS,
     TOWNS,
     choice,
     email_local,
@@ -66,8 +66,8 @@ DUPLICATE_DELAY_DAYS = 120.0
 def person_details(rng: np.random.Generator, n: int) -> pd.DataFrame:
     """Each person's true details: first and family name, town, e-mail (two addresses, the
     second used when they change it), mobile number (two)."""
-    first = pd.Series(choice(rng, tuple(FIRST_NAMES), n), dtype=object)
-    last = pd.Series(choice(rng, FAMILY_NAMES, n), dtype=object)
+    first = pd.Series(choice(rng, FIRST_NAME_WEIGHTS, n), dtype=object)
+    last = pd.Series(choice(rng, FAMILY_NAME_WEIGHTS, n), dtype=object)
     local = pd.concat([email_local(first, last, rng), email_local(first, last, rng)], ignore_index=True)
     domain = pd.Series(choice(rng, EMAIL_DOMAINS, 2 * n), dtype=object)
     email = unique_emails(local, domain, rng)

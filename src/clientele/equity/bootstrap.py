@@ -9,12 +9,15 @@ density is the Jacobi weight, so its endpoint behaviour is exact; Golub & Welsch
 month of the horizon. The integrand is analytic on ``[0, 1]`` with its nearest singularity at
 ``p = -(alpha+T)/t``, so the rule converges geometrically; the tests check it against the
 models' own (slower, 1e-8 accurate) quadrature. This makes one draw cost about a tenth of a
-full :func:`clientele.clv.score_customers`. Other purchase models (Pareto/NBD, whose
+full :func:`clientele.clv.score_customers`. Draws are independent, so they are spread over
+:data:`THREADS` threads (NumPy releases the interpreter lock in its array functions); each draw
+writes its own column, so the result does not depend on the number of threads. Other purchase models (Pareto/NBD, whose
 expectation is in closed form) are recomputed with :func:`~clientele.clv.score_customers`.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -24,8 +27,12 @@ from scipy.special import roots_jacobi
 from clientele.clv import month_length, score_customers
 from clientele.models._beta_geometric import BetaGeometricNBD
 
-#: Gauss-Jacobi nodes per distinct frequency
-JACOBI_NODES = 48
+#: Gauss-Jacobi nodes per distinct frequency. On the 50,000-people demo company 32 nodes agree
+#: with 48 to a relative 1e-12 (24 nodes: 4e-10, 16 nodes: 8e-7), far below the bootstrap's own
+#: Monte Carlo error.
+JACOBI_NODES = 32
+#: Threads the draws are spread over (at most; one per draw when there are fewer draws).
+THREADS = 2
 #: rows of customers evaluated at once (temporaries: ROW_CHUNK x JACOBI_NODES x horizon floats)
 ROW_CHUNK = 1024
 
@@ -62,12 +69,22 @@ def clv_draws(
     horizons = months * length
     monthly_rate = (1.0 + discount_rate) ** (1.0 / 12.0) - 1.0
     discount = (1.0 + monthly_rate) ** (-months)
-    for j, (pm, sm) in enumerate(pairs):
+
+    def one_draw(j: int) -> None:
+        pm, sm = pairs[j]
         alive = pm.p_alive(hx, htx, hT)
         per_xt = discounted_live_purchases(pm, ux, uT, horizons, discount)
         purchases = alive * per_xt[xt_codes]
         spend = np.asarray(sm.expected_spend(x, money), dtype=np.float64)
         out[:, j] = margin * purchases[hist_codes] * spend
+
+    workers = max(1, min(THREADS, len(pairs)))
+    if workers == 1:
+        for j in range(len(pairs)):
+            one_draw(j)
+    else:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(one_draw, range(len(pairs))))
     return out
 
 

@@ -90,6 +90,7 @@ def resolve_store(
     *,
     engine: str = "duckdb",
     threads: int | None = None,
+    memory_limit: str | None = None,
     spark=None,
     progress: Callable[[str], None] | None = None,
 ) -> ResolveResult:
@@ -104,8 +105,9 @@ def resolve_store(
         edited); None for the defaults.
     engine
         ``"duckdb"`` or ``"spark"`` (see :func:`clientele.identity.model.predict_links`).
-    threads, spark
-        DuckDB threads; the Spark session for ``engine="spark"``.
+    threads, memory_limit, spark
+        DuckDB threads and memory limit (e.g. ``"1GB"``); the Spark session for
+        ``engine="spark"`` (see :func:`clientele.identity.model.predict_links`).
     progress
         Called with the name of each step.
 
@@ -120,7 +122,9 @@ def resolve_store(
     checked = check_settings(settings if settings is not None else default_settings())
     step("normalising records")
     records = normalised_records(store.con, "customers", checked["country_code"])
-    prediction = predict_links(records, checked, engine=engine, threads=threads, spark=spark, progress=step)
+    prediction = predict_links(
+        records, checked, engine=engine, threads=threads, memory_limit=memory_limit, spark=spark, progress=step
+    )
     frame = records.select(["unique_id", "source", "customer_id", "signup_date"]).to_pandas()
     step("clustering and assigning keys")
     return _apply(

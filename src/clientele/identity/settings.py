@@ -24,18 +24,20 @@ and m by expectation maximisation (EM) on blocked pairs.
 The default threshold is 0.5, the Bayes decision for equal costs: two records are linked when,
 after competing candidates have shared their probability (``one_to_one``), a match is more
 likely than not. The model's probabilities are close to calibrated on the demo company. Measured
-pairwise precision / recall at 0.5 (``clientele resolve --evaluate``; ``tests/identity``):
-demo company, 5,000 people: 0.99 / 0.93; demo company, 50,000 people: 0.98 / 0.85; a synthetic
-base whose names identify people (``tests/identity/synthetic.py``), 5,000 people: 0.99 / 0.98.
-A higher threshold buys precision with recall (0.7: 0.99 / 0.83 on the 50,000-people demo).
+pairwise precision / recall at 0.5 (``clientele resolve --evaluate``; ``tests/identity``;
+``benchmarks/bench_resolve.py --demo``): demo company, 5,000 people, seeds 1, 3, 11: 0.999 /
+0.985, 0.998 / 0.980, 0.997 / 0.985; demo company, 50,000 people (the default size), seeds 3 and
+7: 0.996 / 0.970, 0.997 / 0.972; a synthetic base whose names identify people
+(``tests/identity/synthetic.py``), 5,000 people: 0.99 / 0.98.
 
 What limits recall on the demo company: about 22% of its people with records in both systems
 share neither an e-mail address nor a phone number between their two records, so only name,
-city and dates link them; the demo draws names from 75 first names and 87 surnames and towns from
-15, so at 50,000 people a record has on average about 0.8 *other* people with the same name in
-the same town, and such pairs cannot be told apart from real matches at 98% precision by any
-pairwise model (even an oracle that knew which name-and-town combinations belong to one person
-only would find at most about 88% of all pairs at 50,000 people).
+city and dates link them. At 50,000 people about 290 of the 10,150 people with several records
+keep two keys; of their second records about 80% have a changed or missing e-mail address, 70%
+a changed or missing phone number, 60% a nickname or typing error in the name and a third another
+town: the evidence left is weak or contradictory. Name twins (two people with the same name in the
+same town) are what precision pays for; the demo's name and town frequencies
+(:mod:`clientele.demo.names`) are of the order of real ones.
 """
 
 from __future__ import annotations
