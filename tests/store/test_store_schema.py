@@ -23,7 +23,7 @@ def _columns(con, table):
 
 
 def test_kinds_are_the_documented_tables():
-    assert KINDS == ("customers", "products", "transactions", "interactions", "surveys", "referrals")
+    assert KINDS == ("customers", "products", "transactions", "interactions", "surveys", "referrals", "campaigns")
 
 
 @pytest.mark.parametrize("kind", KINDS)

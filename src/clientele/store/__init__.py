@@ -2,7 +2,7 @@
 
 >>> from clientele.store import Store, KINDS
 >>> KINDS
-('customers', 'products', 'transactions', 'interactions', 'surveys', 'referrals')
+('customers', 'products', 'transactions', 'interactions', 'surveys', 'referrals', 'campaigns')
 
 Modules: :mod:`~clientele.store.schema` (what the tables hold), :mod:`~clientele.store.migrations`
 (schema versions), :mod:`~clientele.store.sources` (reading files and frames),

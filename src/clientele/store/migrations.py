@@ -231,6 +231,105 @@ def _v3(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_V3)
 
 
+_V4 = """
+CREATE TABLE segments (
+    name          VARCHAR NOT NULL,
+    kind          VARCHAR NOT NULL CHECK (kind IN ('grid', 'rule')),
+    owner         VARCHAR,
+    description   VARCHAR,
+    definition    JSON NOT NULL,
+    created_at    TIMESTAMP NOT NULL,
+    refreshed_at  TIMESTAMP,
+    scores_at     TIMESTAMP,
+    members       BIGINT
+);
+CREATE TABLE segment_members (
+    segment       VARCHAR NOT NULL,
+    customer_key  VARCHAR NOT NULL
+);
+CREATE TABLE briefs (
+    brief_id         INTEGER NOT NULL,
+    segment          VARCHAR NOT NULL,
+    request          VARCHAR NOT NULL,
+    needs            JSON NOT NULL,
+    equity_at_stake  DOUBLE,
+    customers        BIGINT,
+    customer_manager VARCHAR,
+    brand_manager    VARCHAR NOT NULL,
+    due_date         DATE,
+    status           VARCHAR NOT NULL,
+    reason           VARCHAR,
+    created_at       TIMESTAMP NOT NULL,
+    updated_at       TIMESTAMP NOT NULL
+);
+CREATE TABLE brief_events (
+    event_id     INTEGER NOT NULL,
+    brief_id     INTEGER NOT NULL,
+    changed_at   TIMESTAMP NOT NULL,
+    actor        VARCHAR,
+    from_status  VARCHAR,
+    to_status    VARCHAR NOT NULL,
+    note         VARCHAR
+);
+"""
+
+
+def _v4(con: duckdb.DuckDBPyConnection) -> None:
+    """Segments and briefs; :mod:`clientele.segments.registry` and :mod:`clientele.briefs.api` say what each
+    column holds."""
+    con.execute(_V4)
+
+
+_V5 = f"""
+CREATE TABLE campaigns (
+    campaign_id     VARCHAR NOT NULL,
+    customer_id     VARCHAR,
+    customer_source VARCHAR,
+    cell            VARCHAR,
+    segment         VARCHAR,
+    lever           VARCHAR NOT NULL,
+    treated         BOOLEAN NOT NULL,
+    spend           DOUBLE NOT NULL,
+    timestamp       TIMESTAMP NOT NULL,
+    window_days     BIGINT,
+    retained        BOOLEAN,
+    purchases       BIGINT,
+    revenue         DOUBLE,
+    new_customers   BIGINT,{_BOOKKEEPING}
+);
+CREATE TABLE budget_plans (
+    name           VARCHAR PRIMARY KEY,
+    created_at     TIMESTAMP NOT NULL,
+    kind           VARCHAR NOT NULL,
+    total_budget   DOUBLE NOT NULL,
+    expected_gain  DOUBLE NOT NULL,
+    gain_lower     DOUBLE,
+    gain_upper     DOUBLE,
+    inputs         JSON NOT NULL,
+    status         VARCHAR NOT NULL CHECK (status IN ('draft', 'approved')),
+    approved_by    VARCHAR,
+    approved_at    TIMESTAMP
+);
+CREATE TABLE budget_lines (
+    plan_name      VARCHAR NOT NULL,
+    segment        VARCHAR NOT NULL,
+    lever          VARCHAR NOT NULL,
+    owner          VARCHAR,
+    spend          DOUBLE NOT NULL,
+    expected_gain  DOUBLE NOT NULL,
+    gain_lower     DOUBLE,
+    gain_upper     DOUBLE,
+    roi            DOUBLE,
+    marginal_roi   DOUBLE
+);
+"""
+
+
+def _v5(con: duckdb.DuckDBPyConnection) -> None:
+    """Campaign records and stored budget plans; see :mod:`clientele.budget.plans`."""
+    con.execute(_V5)
+
+
 #: Every released migration, oldest first. Append; never edit a released entry.
 MIGRATIONS: list[Migration] = [
     Migration(1, "canonical tables, loads, quarantine, purchases view", _v1),
@@ -238,6 +337,8 @@ MIGRATIONS: list[Migration] = [
         2, "identity resolution: customer_keys, key_changes, overrides, runs; purchases by customer_key", _v2
     ),
     Migration(3, "fitted_models and customer_scores (clientele fit / score)", _v3),
+    Migration(4, "segments, segment_members, briefs and brief_events (clientele segments / brief)", _v4),
+    Migration(5, "campaigns, budget_plans and budget_lines (clientele allocate / plans)", _v5),
 ]
 
 

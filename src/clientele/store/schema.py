@@ -200,6 +200,29 @@ TABLES: dict[str, TableSpec] = {
             time_column="timestamp",
             doc="who referred whom",
         ),
+        TableSpec(
+            "campaigns",
+            (
+                Field("campaign_id", "id", True, "the campaign (or test) the record belongs to"),
+                Field("customer_id", "id", doc="the customer reached (empty for acquisition cells)"),
+                Field("customer_source", "text", doc="source system of customer_id (default: the load's source)"),
+                Field("cell", "text", doc="region/channel cell of an acquisition test"),
+                Field("segment", "text", doc="the segment the campaign targeted, if recorded"),
+                Field("lever", "text", True, "retention, cross_sell or acquisition"),
+                Field("treated", "boolean", True, "true if treated, false if in the control group"),
+                Field("spend", "amount", True, "money spent on this customer (or cell)"),
+                Field("timestamp", "timestamp", True, "when the campaign reached the customer (or cell)"),
+                Field("window_days", "integer", doc="days after timestamp the outcome is measured over"),
+                Field("retained", "boolean", doc="outcome: purchased again within the window"),
+                Field("purchases", "integer", doc="outcome: purchases within the window"),
+                Field("revenue", "amount", doc="outcome: money spent within the window"),
+                Field("new_customers", "integer", doc="outcome of an acquisition cell: customers acquired"),
+            ),
+            key=None,
+            key_required=False,
+            time_column="timestamp",
+            doc="marketing campaign records: treated vs control, spend and outcomes (clientele allocate)",
+        ),
     )
 }
 
