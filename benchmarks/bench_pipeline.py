@@ -28,41 +28,55 @@ DAYS = 730
 OBS_END = "2025-12-30"
 
 
-def simulate(n_customers: int, seed: int = 11) -> Path:
-    """Simulated BG/NBD purchases (day resolution) with gamma-gamma spend, as Parquet."""
-    import pyarrow as pa
+def simulate(n_customers: int, seed: int = 11, chunk: int = 1_000_000) -> Path:
+    """Simulated BG/NBD purchases (day resolution) with gamma-gamma spend, as Parquet.
+
+    Written ``chunk`` customers at a time (each chunk its own seeded stream), so 10 million
+    customers / ~85 million transactions need about 1.5 GB to generate.
+    """
     import pyarrow.parquet as pq
 
     path = DATA / f"pipeline_{n_customers}.parquet"
     if path.exists():
         return path
     DATA.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(seed)
-    lam = rng.gamma(2.0, 1.0 / 60.0, n_customers)  # purchases per day while alive (r=2, alpha=60)
-    p_drop = rng.beta(1.0, 7.0, n_customers)  # dropout after each purchase (a=1, b=7)
-    birth = rng.uniform(0, DAYS * 0.6, n_customers)
+    partial = path.with_suffix(".partial")
+    writer = None
+    try:
+        for first in range(0, n_customers, chunk):
+            rng = np.random.default_rng([seed, first // chunk]) if n_customers > chunk else np.random.default_rng(seed)
+            table = _simulate_chunk(rng, first, min(chunk, n_customers - first))
+            if writer is None:
+                writer = pq.ParquetWriter(partial, table.schema)
+            writer.write_table(table, row_group_size=1_000_000)
+    finally:
+        if writer is not None:
+            writer.close()
+    partial.rename(path)
+    return path
+
+
+def _simulate_chunk(rng: np.random.Generator, first: int, n: int):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    lam = rng.gamma(2.0, 1.0 / 60.0, n)  # purchases per day while alive (r=2, alpha=60)
+    p_drop = rng.beta(1.0, 7.0, n)  # dropout after each purchase (a=1, b=7)
+    birth = rng.uniform(0, DAYS * 0.6, n)
     repeats = np.minimum(rng.geometric(p_drop) - 1, 400)  # purchases made before dropping out
-    owner = np.repeat(np.arange(n_customers), repeats)
+    owner = np.repeat(np.arange(n), repeats)
     gaps = rng.exponential(1.0, owner.size) / lam[owner]
-    ends = np.cumsum(repeats)
-    csum = np.cumsum(gaps)
-    offsets = np.concatenate([[0.0], csum[ends[:-1] - 1]])[np.repeat(np.arange(n_customers), repeats)] if owner.size else csum
-    times = birth[owner] + csum - offsets
+    csum = np.concatenate([[0.0], np.cumsum(gaps)])
+    starts = np.cumsum(repeats) - repeats  # each customer's first gap
+    times = birth[owner] + csum[1:] - csum[starts][owner]  # time since birth of each repeat
     keep = times < DAYS
-    cust = np.concatenate([np.arange(n_customers), owner[keep]])
+    cust = np.concatenate([np.arange(n), owner[keep]])
     day = np.concatenate([birth, times[keep]])
-    nu = rng.gamma(4.0, 1.0 / 15.0, n_customers)  # gamma-gamma: q=4, gamma=15, p=6
+    nu = rng.gamma(4.0, 1.0 / 15.0, n)  # gamma-gamma: q=4, gamma=15, p=6
     amount = np.round(rng.gamma(6.0, 1.0, cust.size) / nu[cust], 2) + 0.01
     ts = START + (day * 86400).astype("timedelta64[s]")
-    table = pa.table(
-        {
-            "customer_id": pa.array(np.char.add("C", cust.astype(str))),
-            "timestamp": pa.array(ts),
-            "amount": pa.array(amount),
-        }
-    )
-    pq.write_table(table, path, row_group_size=1_000_000)
-    return path
+    ids = pc.binary_join_element_wise("C", pc.cast(pa.array(cust + first), pa.string()), "")
+    return pa.table({"customer_id": ids, "timestamp": pa.array(ts), "amount": pa.array(amount)})
 
 
 def run_clientele(path: str, memory_limit: str | None = None) -> dict:

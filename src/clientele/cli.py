@@ -132,7 +132,7 @@ def rfm_command(
 def load_command(
     ctx: typer.Context,
     kind: str = typer.Argument(
-        ..., help="customers, products, transactions, interactions, surveys or referrals."
+        ..., help="customers, products, transactions, interactions, surveys, referrals or campaigns."
     ),
     file: Path = typer.Argument(..., help="A CSV (.csv, .csv.gz; header line first) or Parquet file."),
     source: str = typer.Option(..., "--source", help="The source system the file comes from, e.g. shop."),
@@ -286,7 +286,8 @@ def demo_command(
     seed: int = typer.Option(7, "--seed", help="Random seed; the same seed gives the same company."),
     as_json: bool = typer.Option(False, "--json", help="Print JSON instead of tables."),
 ) -> None:
-    """Generate the demo company (web shop and store loyalty cards, two years) and load it."""
+    """Generate the demo company (web shop and store loyalty cards, two years), load it, resolve
+    identities (quality against the known truth), fit, score and write the report."""
     from rich.progress import Progress
 
     from clientele.demo import generate, load
@@ -304,15 +305,21 @@ def demo_command(
             started.append(kind)
 
         results = load(store, company, progress=step)
+    resolved, quality = _demo_resolve(ctx, company)
     if as_json:
         with Store.open(store_path(ctx), read_only=True) as store:
             status = store.status()
         loads = [r.to_dict() for r in results]
         fit, scored = _demo_fit_and_score(ctx, company)
+        department = _demo_department(ctx, company)
         print_json(
             {
                 "people": customers, "seed": seed, "loads": loads, "status": status.to_dict(),
+                "resolution": {"run": resolved.to_dict(), "quality": quality.to_dict()},
                 "fit": fit.to_dict(), "scores": scored.totals(),
+                "segments": department["segments"]["summary"].to_dict(orient="records"),
+                "briefs": department["segments"]["briefs"],
+                "budget": {k: v for k, v in department["budget"].items() if k != "truth"},
             }
         )
         _demo_report(ctx, quiet=True)
@@ -330,10 +337,66 @@ def demo_command(
             highlight=False,
         )
     status_command(ctx, as_json=False)
+    print_table(
+        "Identity resolution (pairwise quality against the demo's known identities)",
+        ["records", "customer keys", "precision", "recall", "seconds"],
+        [[resolved.records, resolved.customer_keys, f"{quality.precision:.4f}", f"{quality.recall:.4f}",
+          resolved.seconds]],
+    )
     fit, scored = _demo_fit_and_score(ctx, company)
     _print_fit(fit)
     _print_scores(scored, scored.scores.sort_values("clv", ascending=False).head(10))
+    _print_department(_demo_department(ctx, company))
     _demo_report(ctx)
+
+
+def _demo_department(ctx: typer.Context, company: Any) -> dict[str, Any]:
+    """The customer department's work on the demo: value x risk segments owned by customer
+    managers, each segment's needs, draft briefs to brand managers, and the budget moved from
+    product lines to segments (both plans stored)."""
+    from clientele.budget.demo import demo_budget
+    from clientele.needs import demo_needs
+    from clientele.segments import segment_summary
+    from clientele.segments.demo import demo_segments_and_briefs
+    from clientele.store import Store
+
+    with Store.open(store_path(ctx)) as store:
+        with err_console.status("Segments, their needs and briefs to brand managers"):
+            segments = demo_segments_and_briefs(store, demo_needs)
+            segments["summary"] = segment_summary(store)
+        with err_console.status("Response curves and budget plans"):
+            budget = demo_budget(store, company)
+    return {"segments": segments, "budget": budget}
+
+
+def _print_department(department: dict[str, Any]) -> None:
+    summary = department["segments"]["summary"]
+    columns = ["segment", "owner", "customers", "equity", "share_of_equity", "avg_clv", "retention_rate", "nps"]
+    print_table("Segments (value x risk grid), their owners and indicators",
+                ["segment", "owner", "customers", "equity", "share", "mean CLV", "retention", "NPS"],
+                summary[columns].values.tolist())
+    briefs = department["segments"]["briefs"]
+    console.print(f"{len(briefs)} brief(s) drafted for brand managers: see `clientele brief list`.", highlight=False)
+    budget = department["budget"]
+    rows = [[name, plan["spend"], plan["gain"], plan["lower"], plan["upper"], plan["roi"]]
+            for name, plan in (("product-centric (current)", budget["product"]), ("customer-centric", budget["customer"]))]
+    diff = budget["difference"]
+    rows.append(["difference", 0.0, diff["gain"], diff["lower"], diff["upper"], None])
+    print_table("The same budget, by product managers vs customer managers (equity gain, 90% interval)",
+                ["plan", "spend", "equity gain", "lower", "upper", "ROI"], rows)
+
+
+def _demo_resolve(ctx: typer.Context, company: Any) -> tuple[Any, Any]:
+    """Store the demo's known identities as labels, resolve the customers into customer keys
+    (so that fitting works on people, not accounts) and measure the pairwise quality."""
+    from clientele.identity import evaluate_store, resolve_store, store_labels
+    from clientele.store import Store
+
+    with Store.open(store_path(ctx)) as store, err_console.status("Resolving identities") as status:
+        store_labels(store, company.truth.identities)
+        result = resolve_store(store, progress=lambda s: status.update(f"Resolving identities: {s}"))
+        quality = evaluate_store(store)
+    return result, quality
 
 
 def _demo_fit_and_score(ctx: typer.Context, company: Any) -> tuple[Any, Any]:
@@ -356,6 +419,9 @@ def resolve_command(
     ),
     threshold: float = typer.Option(None, "--threshold", help="Match probability to link at (overrides the settings)."),
     engine: str = typer.Option("duckdb", "--engine", help="duckdb (default) or spark (for very large stores)."),
+    memory_limit: str = typer.Option(
+        None, "--memory-limit", help="DuckDB memory limit for the matching, e.g. 1GB (less memory, a little slower)."
+    ),
     link: tuple[str, str] | None = typer.Option(
         None, "--link", help="Force two records into one customer: --link SRC:ID SRC:ID."
     ),
@@ -398,7 +464,10 @@ def resolve_command(
             result = split_record(store, split, note=note)
         else:
             with err_console.status("resolving") as status:
-                result = resolve_store(store, doc, engine=engine, progress=lambda s: status.update(f"resolving: {s}"))
+                result = resolve_store(
+                    store, doc, engine=engine, memory_limit=memory_limit,
+                    progress=lambda s: status.update(f"resolving: {s}"),
+                )
         quality = evaluate_store(store, labels) if evaluate or truth is not None else None
     if as_json:
         print_json({"run": result.to_dict(), "quality": quality.to_dict() if quality else None})
@@ -666,6 +735,36 @@ def _demo_report(ctx: typer.Context, quiet: bool = False) -> Path:
         path = write_report(store, out, progress=lambda part: status.update(f"writing the report: {part}"))
     (err_console if quiet else console).print(f"report written: {path.resolve()}", highlight=False)
     return path
+
+
+def _register_needs() -> None:
+    from clientele.needs.cli import needs_command
+
+    app.command("needs")(needs_command)
+
+
+_register_needs()
+
+
+def _register_segments_and_briefs() -> None:
+    from clientele.briefs.cli import brief_app
+    from clientele.segments.cli import segments_app
+
+    app.add_typer(segments_app, name="segments")
+    app.add_typer(brief_app, name="brief")
+
+
+_register_segments_and_briefs()
+
+
+def _register_budget() -> None:
+    from clientele.budget.cli import allocate_command, plans_app
+
+    app.command("allocate")(allocate_command)
+    app.add_typer(plans_app, name="plans")
+
+
+_register_budget()
 
 
 def main() -> None:

@@ -99,4 +99,9 @@ def test_demo_ends_with_the_report(tmp_path):
     report = tmp_path / "demo.report.html"
     assert report.exists()
     assert f"report written: {report.resolve()}" in result.output.replace("\n", "")
-    assert report.read_text(encoding="utf-8").count('<div class="figure">') == 11
+    page = report.read_text(encoding="utf-8")
+    # the 11 charts of the equity report, the needs' lift heatmap, and the budget's
+    # spend and gain by segment (both plans) and tornado: the demo now segments and plans
+    assert page.count('<div class="figure">') == 11 + 1 + 3
+    for heading in ("What each segment needs", "Budget"):
+        assert heading in page

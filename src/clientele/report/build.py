@@ -19,6 +19,8 @@ import pandas as pd
 from clientele.errors import ClienteleError, InputError
 from clientele.report import figures as F
 from clientele.report.page import Card, Section, fmt, render_page, table_html
+from clientele.report.budget_section import budget_sections, collect_budget
+from clientele.report.segments_section import collect_segments, segment_sections
 from clientele.report.tables import clv_histogram, most_valuable_at_risk, value_risk_grid
 from clientele.rfm.inputs import as_date
 from clientele.validation import ValidationResult, date_range, default_calibration_end, validate
@@ -34,6 +36,8 @@ class ReportData:
     history: pd.DataFrame | None = None
     indicators: Any = None
     validation: ValidationResult | None = None
+    segments: Any = None
+    budget: Any = None
     notes: dict[str, str] = field(default_factory=dict)
 
 
@@ -97,6 +101,10 @@ def collect(
     data.validation = _attempt(
         data, "validation", lambda: validate(store, calibration_end=cal, observation_end=end, model=purchase_model)
     )
+    step("segments")
+    data.segments = _attempt(data, "segments", lambda: collect_segments(store))
+    step("budget")
+    data.budget = _attempt(data, "budget", lambda: collect_budget(store))
     return data
 
 
@@ -117,6 +125,8 @@ def render(data: ReportData, *, top: int = 20, title: str = "Customer equity rep
         _indicator_section(data),
         _validation_section(data),
         _at_risk_section(data, top),
+        *segment_sections(data.segments, _missing(data, "segments")),
+        *budget_sections(data.budget, _missing(data, "budget")),
     ]
     subtitle = f"Customers' purchases from {data.first_day} to {data.as_of}"
     footer = f"clientele report, data as of {data.as_of}; generated {dt.datetime.now(dt.timezone.utc):%Y-%m-%d %H:%M} UTC"
