@@ -187,3 +187,17 @@ def test_errors_a_person_can_act_on(scored_store, tmp_path):
         with pytest.raises(StoreError, match="no customer scores"):
             create_grid(store)
         assert segment_summary(store).empty
+
+
+def test_scoring_again_refreshes_the_segments(scored_store):
+    """Segments are defined on scores: `clientele score` must leave no stale segment behind."""
+    from clientele.pipeline import score_store
+
+    with Store.open(scored_store) as store:
+        create_segment(store, "cheap", "clv < 20")
+        before = set(segment_members(store, "cheap")["customer_key"])
+        score_store(store, margin=0.9)  # every CLV triples: fewer customers under 20
+        after = set(segment_members(store, "cheap")["customer_key"])
+        attrs = customer_attributes(store)
+        assert not list_segments(store)["stale"].any()
+    assert after == set(attrs.index[attrs["clv"] < 20]) and after < before

@@ -92,4 +92,8 @@ def score_store(
         raise
     finally:
         con.unregister("_new_scores")
+    # segments are defined on scores: their members move with them (a no-op without segments)
+    from clientele.segments import refresh_segments
+
+    refresh_segments(store)
     return ScoreResult(fit.fit_id, scores, int(horizon_months), float(discount_rate), float(margin))
