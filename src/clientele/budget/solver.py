@@ -83,7 +83,7 @@ def _fill_rest(S: np.ndarray, hi: np.ndarray, budget: float) -> np.ndarray:
 
 
 class _Infeasible(Exception):
-    pass
+    """The LP has no feasible point (turned into an InputError naming the constraints)."""
 
 
 def cutting_planes(

@@ -18,6 +18,8 @@ later run.
 
 from __future__ import annotations
 
+import contextlib
+
 import json
 import time
 from dataclasses import asdict, dataclass, field
@@ -246,10 +248,8 @@ def _apply(
         )
         con.execute("COMMIT")
     except BaseException:
-        try:
+        with contextlib.suppress(duckdb.Error):  # nothing to roll back if the transaction never began
             con.execute("ROLLBACK")
-        except duckdb.Error:
-            pass
         raise
     return result
 

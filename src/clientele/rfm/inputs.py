@@ -7,6 +7,8 @@ column, the value and what was expected.
 
 from __future__ import annotations
 
+import contextlib
+
 import datetime as dt
 from dataclasses import dataclass
 from typing import Any
@@ -65,10 +67,8 @@ def as_date(value: Any, name: str) -> dt.date:
     if hasattr(value, "to_pydatetime"):  # pandas.Timestamp
         return value.to_pydatetime().date()
     if hasattr(value, "astype") and hasattr(value, "dtype"):  # numpy.datetime64
-        try:
+        with contextlib.suppress(TypeError, ValueError):  # not a date after all: the checks below say why
             return dt.date.fromisoformat(str(value.astype("datetime64[D]")))
-        except (TypeError, ValueError):
-            pass
     if isinstance(value, str):
         text = value.strip()
         for parse in (dt.date.fromisoformat, lambda s: dt.datetime.fromisoformat(s).date()):

@@ -24,6 +24,8 @@ measures it against a plain copy of the file into a table.
 
 from __future__ import annotations
 
+import contextlib
+
 import json
 import re
 import uuid
@@ -92,10 +94,8 @@ def load(
         con.execute("COMMIT")
         return result
     except BaseException as exc:
-        try:
+        with contextlib.suppress(duckdb.Error):  # nothing to roll back if the transaction never began
             con.execute("ROLLBACK")
-        except duckdb.Error:
-            pass
         if isinstance(exc, (duckdb.IOException, duckdb.OutOfMemoryException)):
             raise StoreError(f"the load failed and was rolled back; the store is unchanged ({exc})") from exc
         if _interrupted(exc):

@@ -8,6 +8,8 @@ could not be split into fields. The caller checks and converts the values in SQL
 
 from __future__ import annotations
 
+import contextlib
+
 import gzip
 import re
 import uuid
@@ -59,10 +61,8 @@ class RawInput:
     def close(self) -> None:
         """Drop the temporary objects (safe to call twice)."""
         while self._cleanup:
-            try:
+            with contextlib.suppress(duckdb.Error):  # already gone with the connection
                 self._cleanup.pop()()
-            except duckdb.Error:
-                pass
 
 
 def _temp_name(what: str) -> str:
