@@ -103,6 +103,20 @@ def test_cdnow_equals_lifetimes_calibration_and_holdout(cdnow):
     assert (np.abs(ours["monetary_value_holdout"].to_numpy() - ref["monetary_value_holdout"].to_numpy()) > 1e-6).any()
 
 
+@pytest.mark.parametrize("calibration_end", [None, "1997-09-30"])
+def test_passes_over_customer_partitions_equal_one_pass(cdnow, monkeypatch, calibration_end):
+    """A large log is summarised in several passes over disjoint customers (bounded memory):
+    the result must be the one-pass result, row for row and in the same order."""
+    import clientele.rfm.summary as summary
+
+    kwargs = dict(observation_end="1998-06-30", calibration_end=calibration_end, time_unit="W")
+    one_pass = _cdnow_summary(cdnow, **kwargs)
+    monkeypatch.setattr(summary, "PARTITION_ROWS", 10_000)  # CDNOW's 69,659 rows -> 7 passes
+    passes = _cdnow_summary(cdnow, **kwargs)
+    pd.testing.assert_frame_equal(passes, one_pass)
+    assert list(passes.index) == sorted(passes.index)
+
+
 def test_cdnow_calibration_excludes_later_first_purchases(cdnow):
     ours = _cdnow_summary(cdnow, observation_end="1997-12-31", calibration_end="1997-02-15")
     first = cdnow.groupby("customer_id")["date"].min()
