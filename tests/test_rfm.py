@@ -470,3 +470,19 @@ def test_docstring_examples_run():
 
     failed, attempted = doctest.testmod(clientele.rfm.summary, optionflags=doctest.NORMALIZE_WHITESPACE)
     assert attempted >= 3 and failed == 0
+
+
+def test_duckdb_settings_are_restored_after_the_memory_flush(small):
+    """rfm_summary briefly lowers DuckDB's allocator flush thresholds to hand memory back to
+    the OS; the caller's connection must end with the settings it had."""
+    import ibis
+
+    backend = ibis.duckdb.connect()
+    backend.raw_sql("SET allocator_flush_threshold = '64MB'")
+    names = ("allocator_flush_threshold", "allocator_bulk_deallocation_flush_threshold")
+    query = "SELECT " + ", ".join(f"current_setting('{n}')" for n in names)
+    before = backend.con.execute(query).fetchall()
+    table = backend.create_table("tx", small)
+    summary = rfm_summary(table, observation_end="2024-03-31")
+    assert len(summary) == small["customer_key"].nunique()
+    assert backend.con.execute(query).fetchall() == before
