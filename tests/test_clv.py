@@ -8,9 +8,9 @@ import pytest
 from lifetimes import BetaGeoFitter, GammaGammaFitter
 from lifetimes.datasets import load_cdnow_summary_data_with_monetary_value
 
-from clientele.clv import customer_lifetime_value, month_length, score_customers
+from clientele.clv import customer_lifetime_value, horizon_weights, month_length, score_customers
 from clientele.errors import ModelInputError
-from clientele.models import BGNBD, GammaGamma
+from clientele.models import BGNBD, MBGNBD, GammaGamma, ParetoNBD
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +72,76 @@ def test_components_and_undiscounted_total(setup):
     # discounting only lowers the value
     discounted = customer_lifetime_value(bg, gg, rfm, horizon_months=6, discount_rate=0.1, margin=0.5)
     assert np.all(discounted.to_numpy() <= scores["clv"].to_numpy() + 1e-12)
+
+
+@pytest.fixture(scope="module")
+def varied():
+    """3,000 customers from one-time buyers to x = 10,000, aged 1e-3 to 1e4 weeks."""
+    rng = np.random.default_rng(7)
+    n = 3000
+    x = rng.choice([0, 1, 2, 5, 30, 150, 10_000], n).astype(float)
+    T = 10 ** rng.uniform(-3, 4, n)
+    t_x = np.where(x > 0, T * rng.uniform(0, 1, n), 0.0)
+    frame = pd.DataFrame({"frequency": x, "recency": t_x, "T": T, "monetary_value": rng.uniform(1, 100, n)})
+    frame.attrs["time_unit"] = "W"
+    return frame
+
+
+def straightforward(model, rfm, months, annual_rate):
+    """The module doc's sum as written: E[Y] at the end of each month, monthly increments, discounted."""
+    length = month_length("W")
+    history = (rfm["frequency"], rfm["recency"], rfm["T"])
+    cumulative = np.column_stack(
+        [np.zeros(len(rfm))] + [model.expected_purchases(i * length, *history) for i in range(1, months + 1)]
+    )
+    monthly = (1 + annual_rate) ** (1 / 12) - 1
+    return np.diff(cumulative, axis=1) @ (1 + monthly) ** -np.arange(1.0, months + 1), cumulative[:, -1]
+
+
+class OnlyExpectedPurchases:
+    """A purchase model with only the generic interface (the loop over months)."""
+
+    def __init__(self, model):
+        self.model, self.time_unit_ = model, model.time_unit_
+
+    def expected_purchases(self, t, frequency, recency, T):
+        return self.model.expected_purchases(t, frequency, recency, T)
+
+    def p_alive(self, frequency, recency, T):
+        return self.model.p_alive(frequency, recency, T)
+
+
+@pytest.mark.parametrize(
+    ("cls", "params"),
+    [(BGNBD, None), (BGNBD, dict(a=0.3, b=0.4)), (BGNBD, dict(a=0.01, b=0.02)), (MBGNBD, None),
+     (MBGNBD, dict(a=0.3, b=0.4)), (ParetoNBD, None)],
+)
+def test_weighted_sums_equal_the_monthly_increments(setup, varied, cls, params):
+    """The models' discounted sums (summation by parts inside the quadrature) are the plain sum."""
+    rfm, _, gg = setup
+    model = cls().fit(rfm)
+    if params:  # a + b < 1: the hypergeometric form of FHL 2005 eq. 10 breaks down there
+        model.params_ = dict(model.params_, **params)
+    for months, rate in ((12, 0.1), (1, 0.0), (36, 2.0), (6, -0.05)):
+        discounted, total = straightforward(model, varied, months, rate)
+        scores = score_customers(model, gg, varied, months, rate, 0.3)
+        assert np.all(np.isfinite(scores.to_numpy()))
+        # relative agreement down to 1e-300 (subnormal numbers carry few digits)
+        np.testing.assert_allclose(scores["expected_purchases"], total, rtol=1e-9, atol=1e-300)
+        np.testing.assert_allclose(scores["clv"], 0.3 * discounted * scores["expected_spend"], rtol=1e-9, atol=1e-300)
+        np.testing.assert_allclose(scores["p_alive"], model.p_alive(varied), rtol=1e-12, atol=0)
+    generic = score_customers(OnlyExpectedPurchases(model), gg, varied, 12, 0.1, 0.3)
+    pd.testing.assert_frame_equal(generic, score_customers(model, gg, varied, 12, 0.1, 0.3), rtol=1e-9)
+
+
+def test_horizon_weights_sum_by_parts():
+    increments = np.random.default_rng(1).uniform(0, 1, (5, 12))
+    cumulative = np.cumsum(increments, axis=1)
+    monthly = 1.1 ** (1 / 12) - 1
+    weights = horizon_weights(monthly, 12)
+    assert np.all(weights >= 0)
+    np.testing.assert_allclose(cumulative @ weights[0], increments @ (1 + monthly) ** -np.arange(1.0, 13), rtol=1e-14)
+    np.testing.assert_array_equal(cumulative @ weights[1], cumulative[:, -1])
 
 
 def test_month_lengths():

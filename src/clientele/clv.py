@@ -11,6 +11,13 @@ unit, ``E[M]`` the spend model's expected transaction value (FHL 2005 "RFM and C
 ``m`` the margin and ``d_m = (1 + d)^(1/12) - 1`` the monthly rate equivalent to the annual
 discount rate ``d``. This is the discrete-time sum of Fader, Hardie & Lee (2005), "RFM and CLV",
 section 4, also used by lifetimes' ``customer_lifetime_value`` (which takes a monthly rate).
+
+For ``d >= 0`` summation by parts turns it into a sum of the ``E[Y(iL)]`` with non-negative
+weights (:func:`horizon_weights`). In BG/NBD, MBG/NBD and Pareto/NBD, ``E[Y(t)]`` is ``P(alive)``
+times a factor that depends on ``(x, T)`` only (FHL 2005 eq. 10; Fader & Hardie's Pareto/NBD note,
+eq. 41), so their ``discounted_expected_purchases`` forms the weighted sum once per distinct
+``(x, T)`` pair (``T`` for Pareto/NBD), and no ``(n_customers, H)`` array is needed. Other purchase models (and negative
+rates) take the monthly increments as written.
 """
 
 from __future__ import annotations
@@ -71,7 +78,9 @@ def score_customers(
     ----------
     purchase_model
         A fitted purchase model (``BGNBD``, ``MBGNBD``, ``ParetoNBD``, ...) with
-        ``expected_purchases(t, frequency, recency, T)`` and ``p_alive``.
+        ``expected_purchases(t, frequency, recency, T)`` and ``p_alive``; when it also has
+        ``discounted_expected_purchases(horizons, weights, frequency, recency, T, given_alive=...)``
+        the sums over months are left to it (see the module doc).
     spend_model
         A fitted :class:`~clientele.models.GammaGamma` (``expected_spend(frequency, monetary_value)``).
     rfm
@@ -105,33 +114,68 @@ def score_customers(
         raise ModelInputError(f"the RFM table lacks column(s) {missing}; it has {list(rfm.columns)}")
     length = month_length(_resolve_time_unit(purchase_model, rfm, time_unit), days_per_month)
 
-    # the purchase model sees each distinct history once
-    codes, (x, t_x, age) = distinct_rows(*(rfm[c].to_numpy(np.float64) for c in ("frequency", "recency", "T")))
+    horizons = np.arange(1, int(horizon_months) + 1) * length
+    monthly_rate = (1.0 + discount_rate) ** (1.0 / 12.0) - 1.0
+    x, t_x, age = (rfm[c].to_numpy(np.float64) for c in ("frequency", "recency", "T"))
+    scores = np.empty((4, len(rfm)))  # the columns, as the frame's one block
+    weighted_sums = getattr(purchase_model, "discounted_expected_purchases", None)
+    if weighted_sums is not None and monthly_rate >= 0.0:
+        # P(alive) per customer; the rest depends on (x, T) only and is summed inside the model
+        weights = horizon_weights(monthly_rate, len(horizons))
+        scores[0] = purchase_model.p_alive(x, t_x, age)
+        live = weighted_sums(horizons, weights, x, t_x, age, given_alive=True)
+        np.multiply(scores[0], live[:, 1], out=scores[1])
+        np.multiply(scores[0], live[:, 0], out=scores[3])
+        faint = np.flatnonzero(scores[0] < 1e-250)  # P(alive) near underflow: let the model form the product
+        if len(faint):
+            scores[3, faint], scores[1, faint] = weighted_sums(horizons, weights, x[faint], t_x[faint], age[faint]).T
+    else:
+        scores[0], scores[1], scores[3] = _monthly_increments(purchase_model, horizons, monthly_rate, x, t_x, age)
+    scores[2] = spend_model.expected_spend(rfm["frequency"], rfm["monetary_value"])
+    scores[3] *= scores[2]
+    scores[3] *= margin
+    return pd.DataFrame(scores.T, index=rfm.index, columns=["p_alive", "expected_purchases", "expected_spend", "clv"], copy=False)
 
-    months = np.arange(1, int(horizon_months) + 1)
-    cumulative = np.empty((len(x), len(months) + 1))
+
+def horizon_weights(monthly_rate: float, horizon_months: int) -> np.ndarray:
+    """Weights ``(2, H)`` that turn expected purchases up to each month into the CLV sums.
+
+    Summation by parts, with ``E_0 = 0`` and discount factors ``w_i = (1 + d_m)^-i``:
+
+    .. math:: \\sum_{i=1}^{H} (E_i - E_{i-1}) w_i = \\sum_{i=1}^{H-1} E_i (w_i - w_{i+1}) + E_H w_H
+
+    (FHL 2005 "RFM and CLV", section 4). Row 0 holds these weights, ``w_i d_m / (1 + d_m)`` for
+    ``i < H`` and ``w_H``: all non-negative when ``d_m >= 0``, so the sum of positive terms has no
+    cancellation. Row 1 picks ``E_H``, the expected purchases over the whole horizon.
+    """
+    discount = (1.0 + monthly_rate) ** -np.arange(1.0, horizon_months + 1.0)
+    weights = np.zeros((2, horizon_months))
+    weights[0, :-1] = discount[:-1] * (monthly_rate / (1.0 + monthly_rate))
+    weights[0, -1] = discount[-1]
+    weights[1, -1] = 1.0
+    return weights
+
+
+def _monthly_increments(purchase_model, horizons, monthly_rate, x, t_x, age):
+    """``(p_alive, E_H, sum_i (E_i - E_{i-1}) w_i)`` for any purchase model, from ``E_i`` at each month.
+
+    The straightforward form of the module's sum, for models without
+    ``discounted_expected_purchases`` (and negative discount rates, whose weights after summation
+    by parts change sign). Each distinct history is evaluated once.
+    """
+    codes, (x, t_x, age) = distinct_rows(x, t_x, age)
+    cumulative = np.empty((len(x), len(horizons) + 1))
     cumulative[:, 0] = 0.0
     by_horizon = getattr(purchase_model, "expected_purchases_by_horizon", None)
     if by_horizon is not None:  # all months in one pass (BG/NBD, MBG/NBD)
-        cumulative[:, 1:] = by_horizon(months * length, x, t_x, age)
+        cumulative[:, 1:] = by_horizon(horizons, x, t_x, age)
     else:
-        for i in months:  # a loop over months, vectorised over customers
-            cumulative[:, i] = purchase_model.expected_purchases(i * length, x, t_x, age)
-    increments = np.diff(cumulative, axis=1)
-    monthly_rate = (1.0 + discount_rate) ** (1.0 / 12.0) - 1.0
-    discount = (1.0 + monthly_rate) ** (-months.astype(np.float64))
-    discounted_purchases = increments @ discount
-
-    spend = np.asarray(spend_model.expected_spend(rfm["frequency"], rfm["monetary_value"]), dtype=np.float64)
-    return pd.DataFrame(
-        {
-            "p_alive": np.asarray(purchase_model.p_alive(x, t_x, age))[codes],
-            "expected_purchases": cumulative[codes, -1],
-            "expected_spend": spend,
-            "clv": margin * discounted_purchases[codes] * spend,
-        },
-        index=rfm.index,
-    )
+        for i, t in enumerate(horizons, start=1):  # a loop over months, vectorised over customers
+            cumulative[:, i] = purchase_model.expected_purchases(t, x, t_x, age)
+    discount = (1.0 + monthly_rate) ** -np.arange(1.0, len(horizons) + 1.0)
+    discounted = np.diff(cumulative, axis=1) @ discount
+    alive = np.asarray(purchase_model.p_alive(x, t_x, age), dtype=np.float64)
+    return alive[codes], cumulative[codes, -1], discounted[codes]
 
 
 def customer_lifetime_value(

@@ -10,7 +10,11 @@ from lifetimes.datasets import load_cdnow_summary
 
 from clientele.errors import ClienteleError, ModelInputError
 from clientele.models import BGNBD
-from clientele.models._beta_geometric import log_beta_dropout_expectation
+from clientele.models._beta_geometric import (
+    log_beta_dropout_expectation,
+    log_beta_dropout_expectation_grid,
+    log_discounted_expectation_grid,
+)
 
 
 @pytest.fixture(scope="module")
@@ -208,6 +212,38 @@ def test_horizon_grid_agrees_with_single_horizons(fitted, cdnow):
     assert np.all(np.diff(grid, axis=1) >= 0)
     for j, t in enumerate(horizons):
         np.testing.assert_allclose(grid[:, j], fitted.expected_purchases(t, cdnow), rtol=1e-7)
+
+
+@pytest.mark.parametrize("a", [0.001, 0.05, 0.3, 1.0, 5.0, 1000.0])
+def test_weighted_quadrature_is_the_weighted_sum_of_the_horizon_grid(a):
+    """Sums over horizons taken inside the integral (binomial series for small ``p u``, exp/expm1
+    per horizon beyond, right tail skipped) equal the sums of the per-horizon rule."""
+    rng = np.random.default_rng(0)
+    n = 3000
+    r, alpha, b = (10 ** rng.uniform(-3, 4, n) for _ in range(3))
+    t = np.r_[0.0, np.arange(1, 13) * 30.4375]
+    discount = 1.1 ** (-np.arange(13) / 12)
+    weights = np.vstack([discount, np.eye(13)[-1], np.eye(13)[1], np.zeros(13)])
+    got = np.exp(log_discounted_expectation_grid(r, alpha, a, b, t, weights))
+    expected = np.exp(log_beta_dropout_expectation_grid(r, alpha, a, b, t)) @ weights.T
+    np.testing.assert_allclose(got, expected, rtol=1e-9, atol=0)
+    assert np.all(got[:, 3] == 0)
+    assert log_discounted_expectation_grid(r[:5], alpha[:5], a, b[:5], t, weights[0]).shape == (5,)
+
+
+def test_weighted_sums_of_expected_purchases(fitted, cdnow):
+    horizons = np.array([4.345, 13.0, 52.0])
+    weights = np.array([[0.5, 0.2, 1.0], [0.0, 0.0, 1.0]])
+    sums = fitted.discounted_expected_purchases(horizons, weights, cdnow)
+    each = np.column_stack([fitted.expected_purchases(t, cdnow) for t in horizons])
+    np.testing.assert_allclose(sums, each @ weights.T, rtol=1e-9)
+    live = fitted.discounted_expected_purchases(horizons, weights, cdnow, given_alive=True)
+    np.testing.assert_allclose(sums, live * fitted.p_alive(cdnow)[:, None], rtol=1e-12)
+    np.testing.assert_allclose(fitted.discounted_expected_purchases(horizons, weights[0], cdnow), sums[:, 0], rtol=1e-12)
+    with pytest.raises(ModelInputError, match="weights"):
+        fitted.discounted_expected_purchases(horizons, [1.0], cdnow)
+    with pytest.raises(ModelInputError, match="non-negative"):
+        fitted.discounted_expected_purchases(horizons, [1.0, -1.0, 0.0], cdnow)
 
 
 def test_docstring_examples_run():

@@ -45,6 +45,12 @@ def test_purchase_models_are_finite(cls, r, alpha, a, b, data):
         # non-decreasing in t, up to the quadrature's relative accuracy
         assert np.all(e >= previous * (1 - 1e-7))
         previous = e
+    # weighted sums over horizons (the CLV's discounted purchases) are those sums of the above
+    weights = np.vstack([np.linspace(1.0, 0.2, len(horizons)), np.eye(len(horizons))[-1]])
+    sums = model.discounted_expected_purchases(horizons, weights, x, t_x, T)
+    assert np.all(np.isfinite(sums)) and np.all(sums >= 0)
+    each = np.column_stack([model.expected_purchases(t, x, t_x, T) for t in horizons])
+    np.testing.assert_allclose(sums, each @ weights.T, rtol=1e-7, atol=1e-300)
     new = model.expected_purchases_new(np.array(horizons))
     assert np.all(np.isfinite(new)) and np.all(np.diff(new) >= -1e-7 * new[1:])
     probs = model.p_purchases(np.array([0, 1, 5, 100, 10_000]), 365.0)

@@ -59,6 +59,17 @@ def test_cdnow_estimates_match_fader_hardie_lee(fitted):
     assert fitted.log_likelihood_ == pytest.approx(-9595.0, abs=0.1)
 
 
+def test_weighted_sums_of_expected_purchases(fitted, cdnow):
+    horizons = np.array([0.0, 4.345, 13.0, 52.0])
+    weights = np.array([[0.3, 0.5, 0.2, 1.0], [0.0, 0.0, 0.0, 1.0]])
+    each = np.column_stack([fitted.expected_purchases(t, cdnow) for t in horizons])
+    np.testing.assert_allclose(fitted.discounted_expected_purchases(horizons, weights, cdnow), each @ weights.T, rtol=1e-12)
+    live = fitted.discounted_expected_purchases(horizons, weights[0], cdnow, given_alive=True)
+    np.testing.assert_allclose(live * fitted.p_alive(cdnow), each @ weights[0], rtol=1e-12)
+    with pytest.raises(ModelInputError, match="weights"):
+        fitted.discounted_expected_purchases(horizons, [1.0], cdnow)
+
+
 def test_cdnow_standard_errors_match_clvtools(fitted):
     for name, se in CLVTOOLS_SE.items():
         assert fitted.standard_errors_[name] == pytest.approx(se, rel=0.02)

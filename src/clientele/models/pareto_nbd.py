@@ -196,6 +196,56 @@ class ParetoNBD(CustomerBaseModel):
         growth = _expm1_ratio(s - 1.0, np.log1p(t / (beta + age)))
         return (r + x) * (beta + age) / (alpha + age) * growth * alive
 
+    def discounted_expected_purchases(
+        self, horizons: Any, weights: Any, frequency: Any, recency: Any = None, T: Any = None, *, given_alive: bool = False
+    ) -> np.ndarray:
+        """Weighted sums over horizons of :meth:`expected_purchases`: ``sum_h w_h E[Y(t_h) | x, t_x, T]``.
+
+        F&H note eq. 41 factorises as ``P(alive) (r+x)(beta+T)/(alpha+T) g(T, t)`` with
+        ``g = (1 - ((beta+T)/(beta+T+t))^(s-1))/(s-1)``, so the sum is
+        ``P(alive) (r+x)(beta+T)/(alpha+T) sum_h w_h g(T, t_h)``; the last factor is computed once
+        per distinct ``T``. With the discount weights of :func:`clientele.clv.score_customers` it
+        is the discounted expected purchases of Fader, Hardie & Lee (2005), "RFM and CLV", section 4.
+
+        Parameters
+        ----------
+        horizons
+            Horizons ``t_h >= 0``, shape ``(H,)``.
+        weights
+            ``w_h >= 0``, shape ``(H,)``, or ``(K, H)`` for ``K`` sums at once.
+        frequency, recency, T
+            The customers' histories (or an RFM DataFrame as the first argument).
+        given_alive
+            Leave out ``P(alive)``: the sums for customers known to be alive at ``T``.
+
+        Returns
+        -------
+        ndarray
+            Shape ``(n_customers,)`` (or ``(n_customers, K)``).
+        """
+        r, alpha, s, beta = self._params()
+        x, t_x, age = self._history(frequency, recency, T)
+        horizons = _horizon(horizons, "horizons").ravel()
+        w = np.asarray(weights, dtype=np.float64)
+        if w.ndim not in (1, 2) or w.shape[-1] != len(horizons) or not np.all(np.isfinite(w)) or np.any(w < 0):
+            raise ModelInputError(
+                f"weights must be finite, non-negative and of shape ({len(horizons)},) or (K, {len(horizons)}); "
+                f"got shape {w.shape}"
+            )
+        t_codes, ages = pd.factorize(age)
+        ages = np.asarray(ages, dtype=np.float64)[:, None]
+        growth = _expm1_ratio(s - 1.0, np.log1p(horizons / (beta + ages)))  # (distinct T, H)
+        factor = (r + x) * (beta + age) / (alpha + age)
+        if not given_alive:
+            factor *= self.p_alive(x, t_x, age)
+        if w.ndim == 1:
+            return (growth @ w)[t_codes] * factor
+        sums = growth @ w.T  # (distinct T, K)
+        out = np.empty((len(x), len(w)), order="F")  # columns contiguous
+        for j, column in enumerate(sums.T):
+            np.multiply(column[t_codes], factor, out=out[:, j])
+        return out
+
     def expected_purchases_new(self, t: Any) -> np.ndarray:
         """Expected purchases of a new customer in ``(0, t]`` (F&H note eq. 27).
 
