@@ -31,7 +31,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
-from scipy.special import betainc, betaln, digamma, expit, gammaln, log_expit, xlogy
+from scipy.special import betainc, betaln, digamma, expit, gammaln, log_expit, polygamma, xlogy
 
 from clientele.errors import ModelInputError
 from clientele.models.base import CustomerBaseModel, as_float_array, distinct_rows, columns_from, time_unit_of, validate_rfm, vdot
@@ -39,7 +39,10 @@ from clientele.models.base import CustomerBaseModel, as_float_array, distinct_ro
 #: largest step of the sinh trapezoidal rule (1e-8 relative or better over 1e-3 <= a, b <= 1e3)
 QUAD_STEP = 0.06
 #: bounds on the number of nodes per customer (the range in s is 4-12 for most parameters)
-QUAD_NODES = (48, 400)
+QUAD_NODES = (48, 1600)
+#: largest step in ``v`` where the bracket turns, for rows whose turn lies beyond ``v = -TURN_FROM``
+TURN_STEP = 0.2
+TURN_FROM = 6.0
 #: rows per block of the quadrature: temporaries hold at most ``QUAD_CHUNK * 400`` floats (8 MB)
 QUAD_CHUNK = 2621
 #: the rule covers the part of the integrand within exp(-TAIL) of its largest values
@@ -107,9 +110,24 @@ def _quadrature_span(r, alpha, a, b, log_u_max):
     return v0, kappa, np.arcsinh(reach_left / kappa), np.arcsinh(reach_right / kappa)
 
 
-def _node_count(s_left, s_right) -> int:
-    """Nodes that give every row a step of at most :data:`QUAD_STEP` (within :data:`QUAD_NODES`)."""
-    return int(np.clip(np.ceil(np.max(s_left + s_right) / QUAD_STEP) + 1, *QUAD_NODES))
+def _node_count(s_left, s_right, r=None, v0=None, kappa=None, log_u_max=None) -> int:
+    """Nodes that give every row a step of at most :data:`QUAD_STEP` (within :data:`QUAD_NODES`).
+
+    With ``r`` (and the span's ``v0, kappa`` and ``log_u_max``), rows whose bracket
+    ``1 - (1 + p u)^-r`` turns from ``r p u`` to 1 far out in the left tail, at
+    ``v* = -log(u (1 + r))``, get a finer step: for ``r > 1`` that turn is as sharp as
+    ``1 - exp(-r p u)`` (a Gumbel curve in ``v``), which the sinh rule resolves to 1e-8 when
+    its step in ``v`` there, ``kappa cosh(s) ds ~ (|v* - v0| + kappa) ds``, is at most
+    :data:`TURN_STEP`. Without it the error reached 1e-4 at ``r = 1000``, ``alpha = 1e-3``.
+    """
+    width = np.max(s_left + s_right) if np.size(s_left) else 0.0
+    step = QUAD_STEP
+    if r is not None:
+        far = (r > 1.0) & (log_u_max + np.log1p(r) > TURN_FROM)
+        if np.any(far):
+            reach = np.abs(-(log_u_max[far] + np.log1p(r[far])) - v0[far]) + kappa[far]
+            step = min(step, float(np.min(TURN_STEP / reach)))
+    return int(np.clip(np.ceil(width / step) + 1, *QUAD_NODES))
 
 
 def _quadrature_nodes(v0, kappa, s_left, s_right, nodes):
@@ -125,8 +143,9 @@ def _quadrature_nodes(v0, kappa, s_left, s_right, nodes):
 def _log_h_block(r, alpha, a, b, t):
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
         log_u = np.log(t) - np.log(alpha)[:, None]  # (n, H); -inf where t = 0
-        span = _quadrature_span(r, alpha, a, b, np.max(log_u, axis=1))
-        v, log_dv, log_step = _quadrature_nodes(*span, _node_count(*span[2:]))
+        log_u_max = np.max(log_u, axis=1)
+        span = _quadrature_span(r, alpha, a, b, log_u_max)
+        v, log_dv, log_step = _quadrature_nodes(*span, _node_count(span[2], span[3], r, span[0], span[1], log_u_max))
         log_p = log_expit(v)
         base = log_dv + (a - 1.0) * log_p + b[:, None] * log_expit(-v)
         base += (log_step - betaln(a, b))[:, None]
@@ -261,7 +280,7 @@ def _log_weighted_h_block(r, alpha, a, b, t, w, t_max):
     with np.errstate(over="ignore", divide="ignore", invalid="ignore", under="ignore"):
         log_u_max = np.log(t_max) - np.log(alpha)
         v0, kappa, s_left, s_right = _quadrature_span(r, alpha, a, b, log_u_max)
-        nodes = _node_count(s_left, s_right)  # for the whole block, as log_beta_dropout_expectation_grid
+        nodes = _node_count(s_left, s_right, r, v0, kappa, log_u_max)  # for the whole block, as log_beta_dropout_expectation_grid
         step = (s_left + s_right) / (nodes - 1)
         log_norm = np.log(step * kappa) - betaln(a, b)
         u_max = t_max / alpha
@@ -504,6 +523,59 @@ class BetaGeometricNBD(CustomerBaseModel):
         grad[2] = vdot(w_x, psi_ab - psi_abx) + wd.sum() / a
         grad[3] = vdot(w_x, digamma(bx) - psi_abx - digamma(b) + psi_ab) - vdot(wd_x, inv_b)
         return float(ll), grad
+
+    def _weighted_log_likelihood_hessian(self, params, data, weights):
+        """Second derivatives of the total of :meth:`_evaluate`'s log-likelihood in ``(r, alpha, a, b)``.
+
+        With ``D`` the log-odds of the bracket's second term and ``w = expit(D)``, the bracket's
+        ``softplus(D)`` contributes ``w (1 - w) D_i D_j + w D_ij``: ``D_r = log((alpha+T)/(alpha+t_x))``,
+        ``D_alpha = (r+x) (1/(alpha+T) - 1/(alpha+t_x))``, ``D_a = 1/a``, ``D_b = -1/(b+x+k-1)``;
+        ``D_r,alpha = 1/(alpha+T) - 1/(alpha+t_x)``, ``D_alpha,alpha = (r+x) (1/(alpha+t_x)^2 -
+        1/(alpha+T)^2)``, ``D_aa = -1/a^2``, ``D_bb = 1/(b+x+k-1)^2``. The gamma and beta function terms
+        (trigammas) depend on ``x`` alone and are summed per distinct ``x``, the powers of
+        ``alpha + T`` per distinct ``T``.
+        """
+        if "_T_code" not in data:
+            return None
+        agg = data.get("_agg")
+        if agg is None or agg[0] is not weights:
+            self._weighted_log_likelihood_and_gradient(params, data, weights)
+            agg = data["_agg"]
+        _, w_x, w_T, wx_T, w_all, active, wt = agg
+        r, alpha, a, b = (float(v) for v in params)
+        k = self.dropout_at_start
+        xv, code, x = data["_x_values"], active["_x_code"], active["frequency"]
+        bx = b + xv + k
+        has_second = (xv > 0) | (k > 0)
+        log_ratio = np.where(has_second, np.log(a) - np.log(np.where(has_second, bx - 1.0, 1.0)), -np.inf)
+        inv_b = np.where(has_second, 1.0 / np.where(has_second, bx - 1.0, 1.0), 0.0)
+        inv_aT_u, inv_atx_u = 1.0 / (alpha + data["_T_values"]), 1.0 / (alpha + data["_tx_values"])
+        Tc, txc = active["_T_code"], active["_tx_code"]
+        rx = r + x
+        diff = np.log(alpha + data["_T_values"])[Tc] - np.log(alpha + data["_tx_values"])[txc]
+        w = expit(log_ratio[code] + rx * diff)  # P(dead | data)
+        i_T, i_tx = inv_aT_u[Tc], inv_atx_u[txc]
+        d_alpha = rx * (i_T - i_tx)  # dD/dalpha
+        ww = wt * w
+        uu = ww * (1.0 - w)  # weights * w (1 - w)
+        u_r, u_alpha = uu * diff, uu * d_alpha
+        n_x = len(xv)
+        u_x, w_dead_x = np.bincount(code, uu, n_x), np.bincount(code, ww, n_x)
+        u_r_x, u_alpha_x = np.bincount(code, u_r, n_x), np.bincount(code, u_alpha, n_x)
+        tri_ab, tri_abx = float(polygamma(1, a + b)), polygamma(1, a + bx)
+        h = np.empty((4, 4))
+        h[0, 0] = vdot(w_x, polygamma(1, r + xv) - polygamma(1, r)) + vdot(u_r, diff)
+        h[0, 1] = w_all / alpha - vdot(w_T, inv_aT_u) + vdot(u_r, d_alpha) + vdot(ww, i_T - i_tx)
+        h[0, 2] = u_r.sum() / a
+        h[0, 3] = -vdot(u_r_x, inv_b)
+        h[1, 1] = (-w_all * r / alpha**2 + vdot(r * w_T + wx_T, inv_aT_u * inv_aT_u) + vdot(u_alpha, d_alpha)
+                   + vdot(ww * rx, i_tx * i_tx - i_T * i_T))
+        h[1, 2] = u_alpha.sum() / a
+        h[1, 3] = -vdot(u_alpha_x, inv_b)
+        h[2, 2] = vdot(w_x, tri_ab - tri_abx) + (u_x.sum() - w_dead_x.sum()) / a**2
+        h[2, 3] = vdot(w_x, tri_ab - tri_abx) - vdot(u_x, inv_b) / a
+        h[3, 3] = vdot(w_x, polygamma(1, bx) - tri_abx - polygamma(1, b) + tri_ab) + vdot(u_x + w_dead_x, inv_b * inv_b)
+        return np.triu(h) + np.triu(h, 1).T
 
     def _log_likelihood(self, params, data) -> np.ndarray:
         return self._evaluate(params, data, gradient=False)[0]

@@ -9,9 +9,10 @@ design of lifelines' fitters and scikit-learn's estimator contract:
 * identical data rows are compressed into weights before the likelihood is evaluated, so the
   optimiser's cost grows with the number of *distinct* histories, not customers;
 * all parameters are positive and optimised on the log scale (L-BFGS-B with the analytic
-  gradient mapped by the chain rule ``d/d(log p) = p * d/dp``);
-* standard errors come from the observed information (the Hessian of the total log-likelihood,
-  obtained by differentiating the analytic gradient numerically at the optimum);
+  gradient mapped by the chain rule ``d/d(log p) = p * d/dp``); a large data set is first fitted
+  on a subsample, whose estimate and Hessian start a few Newton-type steps on the full data;
+* standard errors come from the observed information (the Hessian of the total log-likelihood:
+  the model's analytic one, or forward differences of the analytic gradient at the optimum);
 * ``summary()``, ``__repr__`` and JSON ``save``/``load`` (no pickle).
 """
 
@@ -22,6 +23,7 @@ import math
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -42,6 +44,20 @@ WARM_START_ROWS = 200_000
 #: customers in that subsample, and its seed
 WARM_START_SAMPLE = 50_000
 WARM_START_SEED = 20_050_101
+#: L-BFGS-B's ``gtol`` on that subsample: its estimate is only a starting point, a sampling
+#: error (gradient ~1e-2 on the full data) away from the full data's optimum, so converging it
+#: further (where L-BFGS-B's line search often stalls on rounding) would buy nothing
+WARM_START_GTOL = 1e-5
+#: the polish after a warm start stops once the gradient (as for :data:`GRADIENT_TOLERANCE`) is
+#: below this, L-BFGS-B's own ``gtol``
+POLISH_TOLERANCE = 1e-9
+#: quasi-Newton steps the polish may take before it hands over to L-BFGS-B
+POLISH_STEPS = 12
+#: the polish measures the full data's Hessian for its last Newton steps (and the standard
+#: errors) once the gradient is below this
+POLISH_REFINE = 1e-6
+#: step of the forward differences of the gradient that give the Hessian, relative to ``max(1, |log p|)``
+HESSIAN_STEP = 1e-6
 
 _REGISTRY: dict[str, type[CustomerBaseModel]] = {}
 
@@ -49,7 +65,12 @@ _REGISTRY: dict[str, type[CustomerBaseModel]] = {}
 def as_float_array(values: Any, name: str) -> np.ndarray:
     """Return ``values`` as a 1-D float64 array, or raise a clear error naming ``name``."""
     try:
-        arr = np.asarray(values, dtype=np.float64)
+        if isinstance(values, (pd.Series, pd.Index)):
+            # not np.asarray: numpy's attribute probes on a Series look the names up in its
+            # index, which hashes a string index of customer ids (0.1 s at 1M customers)
+            arr = values.to_numpy(dtype=np.float64, na_value=np.nan)
+        else:
+            arr = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise ModelInputError(f"{name} must be numeric: {exc}") from None
     arr = np.atleast_1d(arr)
@@ -122,16 +143,22 @@ def distinct_rows(*columns: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
     """Code of each row among the distinct rows of ``columns`` (1-D arrays of one length),
     and the distinct rows' values per column, in order of first appearance.
 
-    Each column is factorised on its own, then the codes are combined into one integer key
-    (mixed radix) and factorised again: a few hash passes, several times faster than a
-    multi-column ``groupby``. Where the combined key could overflow 63 bits, pairs of columns
-    are combined step by step instead.
+    Numeric columns are first mixed into one 64-bit hash per row and factorised in a single hash
+    pass (:func:`_hashed_distinct_rows`); the grouping is then checked against the values, so it
+    is exact: the rare collision (or a NaN) sends the data to the general method. That one
+    factorises each column on its own, combines the codes into one integer key (mixed radix) and
+    factorises again: a few hash passes, several times faster than a multi-column ``groupby``.
+    Where the combined key could overflow 63 bits, pairs of columns are combined step by step.
     """
     if not columns:
         raise ValueError("distinct_rows needs at least one column")
+    arrays = [np.asarray(column) for column in columns]
+    hashed = _hashed_distinct_rows(arrays)
+    if hashed is not None:
+        return hashed
     codes, sizes = [], []
-    for column in columns:
-        c, u = pd.factorize(np.asarray(column), use_na_sentinel=False)
+    for column in arrays:
+        c, u = pd.factorize(column, use_na_sentinel=False)
         codes.append(c.astype(np.int64, copy=False))
         sizes.append(max(len(u), 1))
     key = codes[0]
@@ -140,7 +167,58 @@ def distinct_rows(*columns: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
             key = pd.factorize(key)[0].astype(np.int64, copy=False)
         key = key * size + c
     row_codes, first = _first_occurrence_codes(key)
-    return row_codes, [np.asarray(column)[first] for column in columns]
+    return row_codes, [column[first] for column in arrays]
+
+
+#: odd 64-bit multipliers (splitmix64's) that spread each column's bits over the whole row hash
+_MIX = tuple(np.uint64(m) for m in (0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB))
+
+
+def _hashed_distinct_rows(arrays: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]] | None:
+    """:func:`distinct_rows` by one hash pass over a 64-bit mix of each row's bits, or ``None``.
+
+    Rows with equal values have equal hashes (``-0.0`` is folded into ``0.0`` first, as
+    ``pd.factorize`` does), so each group of equal hashes holds every copy of its rows; it is
+    accepted only if every row equals its group's first row in every column, i.e. if no two
+    different rows share a hash. ``None`` (use the general method) for a collision, a NaN (never
+    equal to itself), or columns that are not real numbers of one length.
+    """
+    n = len(arrays[0])
+    if n == 0 or any(a.ndim != 1 or len(a) != n or a.dtype.kind not in "biuf" for a in arrays):
+        return None
+    key = None
+    for i, column in enumerate(arrays):
+        bits = (column.astype(np.float64) + 0.0 if column.dtype.kind == "f" else column.astype(np.int64)).view(np.uint64)
+        bits = bits ^ (bits >> np.uint64(31))
+        bits *= _MIX[i % 3]
+        bits ^= bits >> np.uint64(29)
+        key = bits if key is None else (key ^ bits) * _MIX[(i + 1) % 3]
+    codes, first = _first_occurrence_codes(key.view(np.int64))
+    uniques = [column[first] for column in arrays]
+    if not all(np.array_equal(u[codes], column) for u, column in zip(uniques, arrays)):
+        return None
+    return codes, uniques
+
+
+def _weighted_draw(weights: np.ndarray, size: int, seed: int) -> np.ndarray:
+    """Rows drawn with replacement in proportion to ``weights``, reproducibly from ``seed``.
+
+    Equal weights draw uniform integers. Otherwise it is the draw of
+    ``np.random.default_rng(seed).choice(len(weights), size, p=weights / weights.sum())`` by
+    numpy's own method (inverse CDF: one uniform per draw, ``searchsorted`` on the normalised
+    cumulative sum), with the uniforms looked up in sorted order, which keeps the binary
+    searches in cache: twice as fast on a million rows, and the same rows.
+    """
+    rng = np.random.default_rng(seed)
+    if weights[0] > 0 and np.all(weights == weights[0]):  # equal weights: a uniform draw
+        return rng.integers(0, len(weights), size)
+    cdf = (weights / weights.sum()).cumsum()
+    cdf /= cdf[-1]
+    uniform = rng.random(size)
+    order = np.argsort(uniform, kind="stable")
+    rows = np.empty(size, dtype=np.int64)
+    rows[order] = cdf.searchsorted(uniform[order], side="right")
+    return rows
 
 
 def _first_occurrence_codes(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -207,6 +285,16 @@ class CustomerBaseModel(ABC):
     def _check_data(self, data: Mapping[str, np.ndarray], weights: np.ndarray) -> None:
         """Raise :class:`ModelInputError` when the data cannot identify the model."""
 
+    def _compress(self, data: dict[str, np.ndarray], weights: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray, int]:
+        """The rows the likelihood is evaluated on, their weights, and the number of distinct rows.
+
+        The default collapses identical rows (:func:`compress`). A model whose per-row
+        likelihood costs less than the hashing may keep the rows as they are, but must still
+        count the distinct ones (``n_distinct_``).
+        """
+        compressed, summed = compress(data, weights)
+        return compressed, summed, len(summed)
+
     def _prepare(self, data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Add data-only bookkeeping (e.g. codes of distinct values) to the compressed data.
 
@@ -218,6 +306,15 @@ class CustomerBaseModel(ABC):
     def _log_likelihood_and_gradient(self, params: np.ndarray, data: Mapping[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray | None]:
         """Per-row log-likelihood and gradient in one pass (override to share intermediate work)."""
         return self._log_likelihood(params, data), self._gradient(params, data)
+
+    def _weighted_log_likelihood_hessian(
+        self, params: np.ndarray, data: Mapping[str, np.ndarray], weights: np.ndarray
+    ) -> np.ndarray | None:
+        """Hessian (natural scale) of the total weighted log-likelihood, ``(n_params, n_params)``.
+
+        ``None`` (the default) = obtained by differentiating the analytic gradient numerically.
+        """
+        return None
 
     def _weighted_log_likelihood_and_gradient(
         self, params: np.ndarray, data: Mapping[str, np.ndarray], weights: np.ndarray
@@ -245,21 +342,29 @@ class CustomerBaseModel(ABC):
         if np.any(w < 0) or w.sum() <= 0:
             raise ModelInputError("weights must be non-negative and not all zero")
         self._check_data(arrays, w)
-        compressed, cw = compress(arrays, w)
+        compressed, cw, n_distinct = self._compress(arrays, w)
         compressed = self._prepare(compressed)
 
         start = self._starting_point(compressed, cw)
+        hessian = None
         if self.initial_params is None and len(cw) > WARM_START_ROWS:
-            start = self._warm_start(arrays, w, start)
-        result = self._optimise(compressed, cw, start)
+            start, hessian = self._warm_start(arrays, w, start)
+        # the subsample's Hessian lets _optimise polish the warm start with Newton-type steps
+        with self._optimise_hints(polish=None if hessian is None else (start, hessian)):
+            result = self._optimise(compressed, cw, start)
+        objective = result.get("objective") or self._objective(compressed, cw)
         params = np.exp(result.x)
         self.params_ = dict(zip(self.param_names, (float(p) for p in params)))
-        self.log_likelihood_ = vdot(cw, self._log_likelihood(params, compressed))
-        self.covariance_ = self._covariance(result.x, compressed, cw)
+        ll_total = objective.evaluate(result.x)[2]  # computed by the optimiser's last step
+        if not np.isfinite(ll_total):
+            ll_total = vdot(cw, self._log_likelihood(params, compressed))
+        self.log_likelihood_ = float(ll_total)
+        measured = result.get("information")  # (point, information) from the polish
+        self.covariance_ = self._covariance(result.x, compressed, cw, objective, None if measured is None else measured[1])
         se = np.sqrt(np.clip(np.diag(self.covariance_), 0.0, None))
         self.standard_errors_ = dict(zip(self.param_names, (float(s) for s in se)))
         self.n_customers_ = float(w.sum())
-        self.n_distinct_ = int(len(cw))
+        self.n_distinct_ = int(n_distinct)
         self.time_unit_ = time_unit
         self.data_summary_ = {
             "n_customers": self.n_customers_,
@@ -269,25 +374,43 @@ class CustomerBaseModel(ABC):
         }
         return self
 
-    def _warm_start(self, arrays: Mapping[str, np.ndarray], weights: np.ndarray, start: np.ndarray) -> np.ndarray:
-        """The estimate on a random subsample of customers, as the full fit's starting point.
+    def _warm_start(self, arrays: Mapping[str, np.ndarray], weights: np.ndarray, start: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """The estimate on a random subsample of customers, as the full fit's starting point,
+        and the Hessian of the subsample's objective there.
 
         On a large data set most of the optimiser's steps are spent getting near the optimum;
         taking them on :data:`WARM_START_SAMPLE` customers first (a fixed seed, so fits stay
-        reproducible) leaves the full data a few steps of polish. The result is the full-data
-        optimum all the same: only the path to it changes. Falls back to ``start`` when the
-        subsample cannot be fitted (e.g. it happens to hold no repeat buyer).
+        reproducible) leaves the full data a few steps of polish. The subsample is drawn with
+        replacement in proportion to the weights, so its mean log-likelihood, and the Hessian
+        of it, estimate the full data's: the polish takes quasi-Newton steps with that Hessian
+        (see :meth:`_polish`). The result is the full-data optimum all the same: only the path
+        to it changes. Falls back to ``(start, None)`` when the subsample cannot be fitted (e.g.
+        it happens to hold no repeat buyer).
         """
-        rng = np.random.default_rng(WARM_START_SEED)
-        rows = rng.choice(len(weights), size=WARM_START_SAMPLE, replace=True, p=weights / weights.sum())
+        rows = _weighted_draw(weights, WARM_START_SAMPLE, WARM_START_SEED)
         sub = {name: column[rows] for name, column in arrays.items()}
         try:
             self._check_data(sub, np.ones(len(rows)))
-            compressed, cw = compress(sub, np.ones(len(rows)))
+            compressed, cw, _ = self._compress(sub, np.ones(len(rows)))
             compressed = self._prepare(compressed)
-            return self._optimise(compressed, cw, start).x
+            with self._optimise_hints(gtol=WARM_START_GTOL):
+                result = self._optimise(compressed, cw, start)
         except (ConvergenceError, ModelInputError):
-            return start
+            return start, None
+        objective = result.get("objective") or self._objective(compressed, cw)
+        hessian = self._information(objective, result.x) / objective.total
+        return result.x, (hessian if np.all(np.isfinite(hessian)) else None)
+
+    @contextmanager
+    def _optimise_hints(self, **hints: Any):
+        """Pass hints to :meth:`_optimise` (which subclasses extend with its signature unchanged)
+        for the duration of one call: ``polish=(start, hessian)`` from a warm start,
+        ``gtol=`` for L-BFGS-B."""
+        self._hints = hints
+        try:
+            yield
+        finally:
+            self.__dict__.pop("_hints", None)
 
     def _starting_point(self, data: Mapping[str, np.ndarray], weights: np.ndarray) -> np.ndarray:
         if self.initial_params is not None:
@@ -301,24 +424,8 @@ class CustomerBaseModel(ABC):
             start = np.asarray(self._default_start(data, weights), dtype=np.float64)
         return np.log(start)
 
-    def _objective(self, data: Mapping[str, np.ndarray], weights: np.ndarray):
-        total = weights.sum()
-        penalty = self.penalizer_coef
-
-        def f(log_params: np.ndarray) -> tuple[float, np.ndarray]:
-            params = np.exp(log_params)
-            with np.errstate(all="ignore"):
-                ll_total, grad_total = self._weighted_log_likelihood_and_gradient(params, data, weights)
-                value = -ll_total / total + penalty * np.sum(params**2)
-            if grad_total is None:
-                grad = optimize.approx_fprime(log_params, lambda lp: _value_only(self, lp, data, weights, total, penalty), 1e-7)
-            else:
-                grad = -grad_total / total * params + 2 * penalty * params**2
-            if not np.isfinite(value):
-                return 1e300, np.zeros_like(log_params)
-            return float(value), np.nan_to_num(grad, nan=0.0, posinf=0.0, neginf=0.0)
-
-        return f
+    def _objective(self, data: Mapping[str, np.ndarray], weights: np.ndarray) -> _Objective:
+        return _Objective(self, data, weights)
 
     def _optimise(self, data, weights, start: np.ndarray):
         f = self._objective(data, weights)
@@ -329,19 +436,26 @@ class CustomerBaseModel(ABC):
                 f"{dict(zip(self.param_names, np.exp(start).round(6)))}; pass other initial_params"
             )
         bounds = [(-LOG_PARAM_BOUND, LOG_PARAM_BOUND)] * len(start)
-        starts = [start, start + 1.0, start - 1.0, np.zeros_like(start)]
         best = None
-        for s in starts:
-            res = optimize.minimize(f, s, jac=True, method="L-BFGS-B", bounds=bounds,
-                                    options={"maxiter": 2000, "ftol": 1e-14, "gtol": 1e-9})
-            if best is None or res.fun < best.fun:
-                best = res
-            # L-BFGS-B often ends "ABNORMAL" when the line search cannot improve on rounding
-            # noise at the optimum; a vanishing gradient there is convergence all the same
-            stationary = res.success or bool(np.max(np.abs(res.jac)) < GRADIENT_TOLERANCE)
-            if stationary and np.all(np.abs(res.x) < LOG_PARAM_BOUND - 1e-3):
-                break
+        hints = self.__dict__.get("_hints", {})
+        polish = hints.get("polish")
+        origin = start
+        if polish is not None and np.array_equal(polish[0], start):
+            best, origin = self._polish(f, start, polish[1])
+        if best is None:
+            starts = [origin, start + 1.0, start - 1.0, np.zeros_like(start)]
+            for s in starts:
+                res = optimize.minimize(f, s, jac=True, method="L-BFGS-B", bounds=bounds,
+                                        options={"maxiter": 2000, "ftol": 1e-14, "gtol": hints.get("gtol", 1e-9)})
+                if best is None or res.fun < best.fun:
+                    best = res
+                # L-BFGS-B often ends "ABNORMAL" when the line search cannot improve on rounding
+                # noise at the optimum; a vanishing gradient there is convergence all the same
+                stationary = res.success or bool(np.max(np.abs(res.jac)) < GRADIENT_TOLERANCE)
+                if stationary and np.all(np.abs(res.x) < LOG_PARAM_BOUND - 1e-3):
+                    break
         assert best is not None
+        best["objective"] = f
         at_bound = [p for p, x in zip(self.param_names, best.x) if abs(x) >= LOG_PARAM_BOUND - 1e-3]
         if at_bound:
             raise ConvergenceError(
@@ -357,35 +471,141 @@ class CustomerBaseModel(ABC):
             )
         return best
 
-    def _covariance(self, log_params: np.ndarray, data, weights) -> np.ndarray:
-        """Covariance of the estimates from the observed information (natural scale).
+    def _polish(self, f: _Objective, start: np.ndarray, hessian: np.ndarray) -> tuple[optimize.OptimizeResult | None, np.ndarray]:
+        """Newton-type steps from a warm start, beginning with the subsample's Hessian.
 
-        The Hessian is taken on the log scale, where it is well conditioned, by central
-        differences of the analytic gradient; at the optimum the log-scale covariance maps to
-        the natural scale as ``diag(p) C diag(p)`` (delta method).
+        The subsample's mean objective has about the full data's curvature, so quasi-Newton
+        steps with its Hessian (BFGS-updated with the full data's gradients as they come)
+        converge in a few evaluations where L-BFGS-B, which must learn the curvature, takes a
+        dozen or more. Once the largest gradient is below :data:`POLISH_REFINE`, the full data's
+        Hessian is measured (:meth:`_information`: analytic, or ``k`` more gradients) for the
+        last steps, which then converge quadratically; the result keeps that information for the
+        standard errors (it is taken a step of ~1e-7 or less from the optimum, which moves them
+        by less than the differences' own error).
+
+        The polish stops when the largest gradient is below :data:`POLISH_TOLERANCE` (L-BFGS-B's
+        ``gtol``, stricter than :data:`GRADIENT_TOLERANCE`). A step is taken if it lowers the
+        objective beyond rounding, or if it does not raise it beyond rounding and shrinks the
+        largest gradient; a step that does neither (after two halvings), one that leaves the
+        box, or too many steps end the polish: the result is then ``None`` with the best point
+        reached, from which L-BFGS-B takes over.
         """
-        k = len(log_params)
+        x = np.asarray(start, dtype=np.float64)
+        fx, gx = f(x)
+        try:
+            np.linalg.cholesky(hessian)
+        except np.linalg.LinAlgError:
+            return None, x
+        B = np.array(hessian, dtype=np.float64)
+        measured = None  # (point, information) of the full data's Hessian, once measured
+        for step_count in range(POLISH_STEPS + 1):
+            gmax = float(np.max(np.abs(gx)))
+            if gmax <= POLISH_TOLERANCE:
+                result = optimize.OptimizeResult(
+                    x=x, fun=fx, jac=gx, success=True, status=0, nit=step_count,
+                    message="polished with Newton-type steps from the warm start",
+                )
+                if measured is not None:
+                    result["information"] = measured
+                return result, x
+            if step_count == POLISH_STEPS or fx >= 1e300:
+                break
+            if measured is None and gmax <= POLISH_REFINE:
+                measured = (x.copy(), self._information(f, x))
+                B = measured[1] / f.total
+            try:
+                step = -np.linalg.solve(B, gx)
+            except np.linalg.LinAlgError:
+                break
+            slack = 1e-12 * max(1.0, abs(fx))
+            for _ in range(3):
+                x_new = x + step
+                if not np.all(np.isfinite(x_new)) or np.any(np.abs(x_new) >= LOG_PARAM_BOUND - 1e-3):
+                    return None, x
+                f_new, g_new = f(x_new)
+                if f_new < fx - slack or (f_new <= fx + slack and np.max(np.abs(g_new)) < gmax):
+                    break
+                step = step / 2
+            else:
+                return None, (x_new if f_new < fx else x)
+            s_k, y_k = x_new - x, g_new - gx
+            sy = float(s_k @ y_k)
+            if sy > 0:
+                Bs = B @ s_k
+                B = B - np.outer(Bs, Bs) / float(s_k @ Bs) + np.outer(y_k, y_k) / sy
+            x, fx, gx = x_new, f_new, g_new
+        return None, x
 
-        def total_grad(lp: np.ndarray) -> np.ndarray:
-            p = np.exp(lp)
-            with np.errstate(all="ignore"):
-                grad_total = self._weighted_log_likelihood_and_gradient(p, data, weights)[1]
-                if grad_total is None:
-                    return optimize.approx_fprime(lp, lambda z: float(np.dot(weights, self._log_likelihood(np.exp(z), data))), 1e-6)
-                return grad_total * p
-
-        hessian = np.empty((k, k))
-        for i in range(k):
-            h = 1e-5 * max(1.0, abs(log_params[i]))
-            step = np.zeros(k)
-            step[i] = h
-            hessian[:, i] = (total_grad(log_params + step) - total_grad(log_params - step)) / (2 * h)
+    def _analytic_information(self, objective: _Objective, log_params: np.ndarray) -> np.ndarray | None:
+        """:meth:`_information` from the model's analytic Hessian; ``None`` if it has none."""
+        p = np.exp(log_params)
+        with np.errstate(all="ignore"):
+            analytic = self._weighted_log_likelihood_hessian(p, objective.data, objective.weights)
+        grad0 = objective.evaluate(log_params)[3]
+        if analytic is None or grad0 is None:
+            return None
+        hessian = np.asarray(analytic, dtype=np.float64) * np.outer(p, p) + np.diag(grad0 * p)
         hessian = (hessian + hessian.T) / 2
         if self.penalizer_coef:
-            p = np.exp(log_params)
-            hessian -= np.diag(4 * self.penalizer_coef * weights.sum() * p**2)
+            hessian -= np.diag(4 * self.penalizer_coef * objective.total * p**2)
+        return -hessian
+
+    def _information(self, objective: _Objective, log_params: np.ndarray) -> np.ndarray:
+        """Observed information on the log scale: minus the Hessian of the (penalised) total
+        log-likelihood at ``log_params``.
+
+        From the model's analytic Hessian where it has one; otherwise by forward differences of
+        the analytic gradient (``k`` gradients: the one at ``log_params`` is known from the
+        optimiser), or central differences of a numerical gradient. With steps of
+        :data:`HESSIAN_STEP` the forward differences' standard errors agree with central
+        differences' to about 1e-5 (relative) on CDNOW and on a million customers.
+        """
+        information = self._analytic_information(objective, log_params)
+        if information is not None:
+            return information
+        k = len(log_params)
+        p = np.exp(log_params)
+        data, weights = objective.data, objective.weights
+        grad0 = objective.evaluate(log_params)[3]
+        if grad0 is not None:
+            hessian = np.empty((k, k))
+            base = grad0 * p
+            for i in range(k):
+                h = HESSIAN_STEP * max(1.0, abs(log_params[i]))
+                step = np.zeros(k)
+                step[i] = h
+                lp = log_params + step
+                hessian[:, i] = (objective.evaluate(lp)[3] * np.exp(lp) - base) / h
+        else:
+            def total_grad(lp: np.ndarray) -> np.ndarray:
+                with np.errstate(all="ignore"):
+                    return optimize.approx_fprime(lp, lambda z: float(np.dot(weights, self._log_likelihood(np.exp(z), data))), 1e-6)
+
+            hessian = np.empty((k, k))
+            for i in range(k):
+                h = 1e-5 * max(1.0, abs(log_params[i]))
+                step = np.zeros(k)
+                step[i] = h
+                hessian[:, i] = (total_grad(log_params + step) - total_grad(log_params - step)) / (2 * h)
+        hessian = (hessian + hessian.T) / 2
+        if self.penalizer_coef:
+            hessian -= np.diag(4 * self.penalizer_coef * objective.total * p**2)
+        return -hessian
+
+    def _covariance(self, log_params: np.ndarray, data, weights, objective: _Objective | None = None,
+                    information: np.ndarray | None = None) -> np.ndarray:
+        """Covariance of the estimates from the observed information (natural scale).
+
+        The Hessian is taken on the log scale, where it is well conditioned (see
+        :meth:`_information`; ``information`` if given, e.g. measured by the polish's last
+        Newton step a hair from ``log_params``); at the optimum the log-scale covariance maps
+        to the natural scale as ``diag(p) C diag(p)`` (delta method).
+        """
+        k = len(log_params)
+        if information is None:
+            information = self._information(objective or self._objective(data, weights), log_params)
         try:
-            cov_log = np.linalg.inv(-hessian)
+            cov_log = np.linalg.inv(information)
         except np.linalg.LinAlgError:
             warnings.warn(f"{type(self).__name__}: the information matrix is singular; standard errors are NaN", stacklevel=3)
             return np.full((k, k), np.nan)
@@ -487,6 +707,56 @@ class CustomerBaseModel(ABC):
         except (OSError, json.JSONDecodeError) as exc:
             raise ModelInputError(f"{path}: cannot read a saved model ({exc})") from None
         return cls.from_dict(payload)
+
+
+class _Objective:
+    """What the optimiser minimises: the negative mean weighted log-likelihood plus the penalty,
+    as a function of the log-scale parameters, with its gradient.
+
+    It remembers its last few evaluations, so re-evaluating a point is free: L-BFGS-B evaluates
+    its starting point again, and the fit reads the log-likelihood and the gradient at the
+    optimum (for the Hessian's differences), which the optimiser has already computed.
+    """
+
+    MEMORY = 8
+
+    def __init__(self, model: CustomerBaseModel, data: Mapping[str, np.ndarray], weights: np.ndarray):
+        self.model, self.data, self.weights = model, data, weights
+        self.total = weights.sum()
+        self.penalty = model.penalizer_coef
+        self._memo: dict[bytes, tuple[float, np.ndarray, float, np.ndarray | None]] = {}
+
+    def evaluate(self, log_params: np.ndarray) -> tuple[float, np.ndarray, float, np.ndarray | None]:
+        """``(objective, its gradient, total log-likelihood, its gradient in the natural parameters)``.
+
+        The objective is ``1e300`` (gradient 0) where the log-likelihood is not finite.
+        """
+        log_params = np.asarray(log_params, dtype=np.float64)
+        key = log_params.tobytes()
+        known = self._memo.get(key)
+        if known is not None:
+            return known
+        model, data, weights, total, penalty = self.model, self.data, self.weights, self.total, self.penalty
+        params = np.exp(log_params)
+        with np.errstate(all="ignore"):
+            ll_total, grad_total = model._weighted_log_likelihood_and_gradient(params, data, weights)
+            value = -ll_total / total + penalty * np.sum(params**2)
+        if grad_total is None:
+            grad = optimize.approx_fprime(log_params, lambda lp: _value_only(model, lp, data, weights, total, penalty), 1e-7)
+        else:
+            grad = -grad_total / total * params + 2 * penalty * params**2
+        if not np.isfinite(value):
+            out = (1e300, np.zeros_like(log_params), float(ll_total), grad_total)
+        else:
+            out = (float(value), np.nan_to_num(grad, nan=0.0, posinf=0.0, neginf=0.0), float(ll_total), grad_total)
+        if len(self._memo) >= self.MEMORY:
+            del self._memo[next(iter(self._memo))]
+        self._memo[key] = out
+        return out
+
+    def __call__(self, log_params: np.ndarray) -> tuple[float, np.ndarray]:
+        value, grad = self.evaluate(log_params)[:2]
+        return value, grad.copy()
 
 
 def _value_only(model: CustomerBaseModel, log_params, data, weights, total, penalty) -> float:

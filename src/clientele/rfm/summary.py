@@ -197,7 +197,7 @@ def rfm_summary(
 
 
 #: transactions per pass when DuckDB summarises a large log in several passes (see ``_execute``)
-PARTITION_ROWS = 30_000_000
+PARTITION_ROWS = 5_000_000
 #: customer ids drawn (about) to place the boundaries between the passes
 BOUNDARY_SAMPLE = 100_000
 
@@ -205,10 +205,12 @@ BOUNDARY_SAMPLE = 100_000
 def partitions_for(request: Request) -> int:
     """Number of passes for ``request``: 1, or on DuckDB one per :data:`PARTITION_ROWS` transactions.
 
-    The customer-day aggregation holds one hash-table entry per customer and purchase day; at
-    84 million transactions that peaks at 6 GB in one pass, against under 3 GB in three passes
-    over disjoint ranges of customer ids (each pass re-reads the transactions, which costs less
-    than the aggregation it splits). Other engines partition by themselves.
+    The customer-day aggregation holds one hash-table entry per customer and purchase day. Over
+    disjoint ranges of customer ids each pass holds a fraction of them, in a table small enough
+    to stay in cache, which pays for re-reading the transactions: measured on 2 cores, 8.4
+    million transactions take the same 1.6 s in 2 passes with a peak of 0.68 GB instead of
+    0.95 GB, and 84 million take 15.5 s in 17 passes with 1.8 GB instead of 16 s with 6.1 GB.
+    Other engines partition by themselves.
     """
     if getattr(request.source.backend, "name", "") != "duckdb":
         return 1
