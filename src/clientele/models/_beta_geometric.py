@@ -497,12 +497,8 @@ class BetaGeometricNBD(CustomerBaseModel):
             )
         _, w_x, w_T, wx_T, w_all, active, weights = agg
         r, alpha, a, b = (float(v) for v in params)
-        k = self.dropout_at_start
         xv, code, x = data["_x_values"], active["_x_code"], active["frequency"]
-        bx = b + xv + k
-        has_second = (xv > 0) | (k > 0)
-        log_ratio = np.where(has_second, np.log(a) - np.log(np.where(has_second, bx - 1.0, 1.0)), -np.inf)
-        inv_b = np.where(has_second, 1.0 / np.where(has_second, bx - 1.0, 1.0), 0.0)
+        bx, log_ratio, inv_b = self._dropout_terms(a, b, xv)
         x_terms = gammaln(r + xv) - gammaln(r) + betaln(a, bx) - betaln(a, b)
         log_aT_u = np.log(alpha + data["_T_values"])
         log_atx_u = np.log(alpha + data["_tx_values"])
@@ -524,6 +520,15 @@ class BetaGeometricNBD(CustomerBaseModel):
         grad[3] = vdot(w_x, digamma(bx) - psi_abx - digamma(b) + psi_ab) - vdot(wd_x, inv_b)
         return float(ll), grad
 
+    def _dropout_terms(self, a: float, b: float, xv: np.ndarray):
+        """Per distinct ``x``: ``b + x + k``, the log of the bracket's ratio ``a / (b+x+k-1)`` and
+        ``1 / (b+x+k-1)`` (``-inf`` and 0 where the second term is absent: ``x = 0`` in BG/NBD)."""
+        bx = b + xv + self.dropout_at_start
+        has_second = (xv > 0) | (self.dropout_at_start > 0)
+        safe = np.where(has_second, bx - 1.0, 1.0)
+        log_ratio = np.where(has_second, np.log(a) - np.log(safe), -np.inf)
+        return bx, log_ratio, np.where(has_second, 1.0 / safe, 0.0)
+
     def _weighted_log_likelihood_hessian(self, params, data, weights):
         """Second derivatives of the total of :meth:`_evaluate`'s log-likelihood in ``(r, alpha, a, b)``.
 
@@ -543,12 +548,8 @@ class BetaGeometricNBD(CustomerBaseModel):
             agg = data["_agg"]
         _, w_x, w_T, wx_T, w_all, active, wt = agg
         r, alpha, a, b = (float(v) for v in params)
-        k = self.dropout_at_start
         xv, code, x = data["_x_values"], active["_x_code"], active["frequency"]
-        bx = b + xv + k
-        has_second = (xv > 0) | (k > 0)
-        log_ratio = np.where(has_second, np.log(a) - np.log(np.where(has_second, bx - 1.0, 1.0)), -np.inf)
-        inv_b = np.where(has_second, 1.0 / np.where(has_second, bx - 1.0, 1.0), 0.0)
+        bx, log_ratio, inv_b = self._dropout_terms(a, b, xv)
         inv_aT_u, inv_atx_u = 1.0 / (alpha + data["_T_values"]), 1.0 / (alpha + data["_tx_values"])
         Tc, txc = active["_T_code"], active["_tx_code"]
         rx = r + x
