@@ -28,7 +28,8 @@ import numpy as np
 import pandas as pd
 
 from clientele.errors import ModelInputError
-from clientele.models.base import CustomerBaseModel, distinct_rows
+from clientele.models._inputs import distinct_rows
+from clientele.models.base import CustomerBaseModel
 
 #: days in an average Gregorian month
 DAYS_PER_MONTH = 365.25 / 12

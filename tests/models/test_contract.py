@@ -140,7 +140,7 @@ def test_warm_start_on_large_data_reaches_the_same_optimum(model_class, monkeypa
 
 
 def test_distinct_rows_match_a_groupby():
-    from clientele.models.base import distinct_rows
+    from clientele.models._inputs import distinct_rows
 
     rng = np.random.default_rng(3)
     cols = [rng.integers(0, k, 5000).astype(float) for k in (4, 9, 3)]

@@ -9,6 +9,7 @@ import pytest
 from lifetimes.datasets import load_cdnow_summary_data_with_monetary_value
 
 from clientele.models import BGNBD, MBGNBD, GammaGamma, ParetoNBD, base
+from clientele.models import _inputs as inputs
 
 
 @pytest.fixture(scope="module")
@@ -19,12 +20,12 @@ def cdnow():
 
 def _general_distinct_rows(*columns):
     """The reference: distinct_rows with the one-pass hash switched off."""
-    original = base._hashed_distinct_rows
-    base._hashed_distinct_rows = lambda arrays: None
+    original = inputs._hashed_distinct_rows
+    inputs._hashed_distinct_rows = lambda arrays: None
     try:
-        return base.distinct_rows(*columns)
+        return inputs.distinct_rows(*columns)
     finally:
-        base._hashed_distinct_rows = original
+        inputs._hashed_distinct_rows = original
 
 
 def test_hashed_distinct_rows_equal_the_general_method():
@@ -33,8 +34,8 @@ def test_hashed_distinct_rows_equal_the_general_method():
     cols = [rng.integers(0, 30, n).astype(float), rng.integers(0, 200, n) * 0.5, rng.integers(0, 5, n)]
     cols[0][::13] = -0.0  # -0.0 and 0.0 are one value, as for pd.factorize
     cols[0][::17] = 0.0
-    assert base._hashed_distinct_rows([np.asarray(c) for c in cols]) is not None
-    codes, uniques = base.distinct_rows(*cols)
+    assert inputs._hashed_distinct_rows([np.asarray(c) for c in cols]) is not None
+    codes, uniques = inputs.distinct_rows(*cols)
     ref_codes, ref_uniques = _general_distinct_rows(*cols)
     np.testing.assert_array_equal(codes, ref_codes)
     for u, r in zip(uniques, ref_uniques):
@@ -47,15 +48,15 @@ def test_hashed_distinct_rows_fall_back_on_nan_and_collisions(monkeypatch):
     rng = np.random.default_rng(12)
     cols = [rng.integers(0, 4, 3000).astype(float), rng.integers(0, 7, 3000).astype(float)]
     cols[1][::5] = np.nan
-    assert base._hashed_distinct_rows(cols) is None  # NaN is never equal to itself
-    codes, _ = base.distinct_rows(*cols)
+    assert inputs._hashed_distinct_rows(cols) is None  # NaN is never equal to itself
+    codes, _ = inputs.distinct_rows(*cols)
     grouped = pd.DataFrame({"a": cols[0], "b": cols[1]}).groupby(["a", "b"], sort=False, dropna=False)
     np.testing.assert_array_equal(codes, grouped.ngroup().to_numpy())
     # a hash that maps every row to one value: the check catches it, the result is still exact
     clean = [c[~np.isnan(cols[1])] for c in cols]
-    monkeypatch.setattr(base, "_MIX", (np.uint64(0),) * 3)
-    assert base._hashed_distinct_rows(clean) is None
-    codes, uniques = base.distinct_rows(*clean)
+    monkeypatch.setattr(inputs, "_MIX", (np.uint64(0),) * 3)
+    assert inputs._hashed_distinct_rows(clean) is None
+    codes, uniques = inputs.distinct_rows(*clean)
     assert len(uniques[0]) == len(pd.DataFrame({"a": clean[0], "b": clean[1]}).drop_duplicates())
 
 
@@ -63,10 +64,10 @@ def test_weighted_draw_is_numpy_choice():
     rng = np.random.default_rng(13)
     weights = rng.integers(0, 5, 10_000).astype(float)
     expected = np.random.default_rng(7).choice(len(weights), size=3000, replace=True, p=weights / weights.sum())
-    np.testing.assert_array_equal(base._weighted_draw(weights, 3000, 7), expected)
-    equal = base._weighted_draw(np.full(500, 2.0), 3000, 7)
+    np.testing.assert_array_equal(inputs.weighted_draw(weights, 3000, 7), expected)
+    equal = inputs.weighted_draw(np.full(500, 2.0), 3000, 7)
     assert equal.min() >= 0 and equal.max() < 500
-    np.testing.assert_array_equal(equal, base._weighted_draw(np.full(500, 2.0), 3000, 7))
+    np.testing.assert_array_equal(equal, inputs.weighted_draw(np.full(500, 2.0), 3000, 7))
 
 
 @pytest.mark.parametrize("model_class", [BGNBD, MBGNBD, ParetoNBD, GammaGamma])

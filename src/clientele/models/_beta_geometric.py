@@ -34,7 +34,8 @@ import pandas as pd
 from scipy.special import betainc, betaln, digamma, expit, gammaln, log_expit, polygamma, xlogy
 
 from clientele.errors import ModelInputError
-from clientele.models.base import CustomerBaseModel, as_float_array, distinct_rows, columns_from, time_unit_of, validate_rfm, vdot
+from clientele.models._inputs import as_float_array, columns_from, distinct_rows, time_unit_of, validate_rfm, vdot
+from clientele.models.base import CustomerBaseModel
 
 #: largest step of the sinh trapezoidal rule (1e-8 relative or better over 1e-3 <= a, b <= 1e3)
 QUAD_STEP = 0.06

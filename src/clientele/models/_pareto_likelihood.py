@@ -24,7 +24,7 @@ import pandas as pd
 from scipy.special import digamma, gammaln, logsumexp
 
 from clientele.models._special import concave_quadrature, hyp2f1_1b
-from clientele.models.base import vdot
+from clientele.models._inputs import vdot
 
 #: rows whose 2F1 argument exceeds this use quadrature instead of the series
 SERIES_MAX_Z = 0.8

@@ -22,7 +22,8 @@ from scipy.special import betaln, digamma, exprel, gammaln, polygamma
 
 from clientele.errors import ModelInputError
 from clientele.models._safeguards import SafeguardedFitMixin
-from clientele.models.base import CustomerBaseModel, as_float_array, columns_from, time_unit_of
+from clientele.models._inputs import as_float_array, columns_from, time_unit_of
+from clientele.models.base import CustomerBaseModel
 
 _DATA = ("frequency", "recency", "n_periods")
 

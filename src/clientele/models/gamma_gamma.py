@@ -17,7 +17,8 @@ from scipy.special import digamma, gammaln, polygamma
 
 from clientele.errors import ModelInputError
 from clientele.models import base
-from clientele.models.base import CustomerBaseModel, as_float_array, columns_from, time_unit_of, vdot
+from clientele.models._inputs import as_float_array, columns_from, time_unit_of, vdot
+from clientele.models.base import CustomerBaseModel
 
 
 class GammaGamma(CustomerBaseModel):

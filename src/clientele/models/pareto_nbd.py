@@ -19,13 +19,8 @@ from scipy.special import gammaln, logsumexp
 from clientele.errors import ConvergenceError, ModelInputError
 from clientele.models._pareto_likelihood import layout, pareto_nbd_log_likelihood, pareto_nbd_total
 from clientele.models._special import concave_quadrature
-from clientele.models.base import (
-    CustomerBaseModel,
-    as_float_array,
-    columns_from,
-    time_unit_of,
-    validate_rfm,
-)
+from clientele.models._inputs import as_float_array, columns_from, time_unit_of, validate_rfm
+from clientele.models.base import CustomerBaseModel
 
 __all__ = ["ParetoNBD", "pareto_nbd_log_likelihood"]
 

@@ -25,7 +25,8 @@ from scipy.special import betaln, digamma, roots_legendre
 
 from clientele.errors import ModelInputError
 from clientele.models._safeguards import SafeguardedFitMixin
-from clientele.models.base import CustomerBaseModel, as_float_array
+from clientele.models._inputs import as_float_array
+from clientele.models.base import CustomerBaseModel
 
 # composite Gauss-Legendre rule used by `discounted_survival_sum`
 _PANELS = 96
