@@ -255,12 +255,12 @@ def _return_memory(backend: Any) -> None:
 
     saved: dict[str, str] = {}
     try:
-        for name in _FLUSH_SETTINGS:
-            saved[name] = con.execute(f"SELECT current_setting('{name}')").fetchone()[0]
-            con.execute(f"SET {name} = '0B'")
-        con.execute("SELECT 1").fetchall()
-    except duckdb.Error:  # a DuckDB without these settings: nothing to flush
-        pass
+        # a DuckDB without these settings has nothing to flush: its error ends the attempt
+        with contextlib.suppress(duckdb.Error):
+            for name in _FLUSH_SETTINGS:
+                saved[name] = con.execute(f"SELECT current_setting('{name}')").fetchone()[0]
+                con.execute(f"SET {name} = '0B'")
+            con.execute("SELECT 1").fetchall()
     finally:
         with contextlib.suppress(duckdb.Error):
             for name, value in saved.items():
