@@ -111,10 +111,70 @@ def test_passes_over_customer_partitions_equal_one_pass(cdnow, monkeypatch, cali
 
     kwargs = dict(observation_end="1998-06-30", calibration_end=calibration_end, time_unit="W")
     one_pass = _cdnow_summary(cdnow, **kwargs)
+    real_bounds = summary._range_bounds
     monkeypatch.setattr(summary, "PARTITION_ROWS", 10_000)  # CDNOW's 69,659 rows -> 7 passes
+    monkeypatch.setattr(summary, "BITMAP_PARTITION_ROWS", 10_000)
+    calls = []
+    monkeypatch.setattr(summary, "_range_bounds", lambda *a: calls.append(a) or real_bounds(*a))
     passes = _cdnow_summary(cdnow, **kwargs)
+    assert calls and calls[0][1] == 7
     pd.testing.assert_frame_equal(passes, one_pass)
     assert list(passes.index) == sorted(passes.index)
+
+
+@pytest.mark.parametrize(
+    ("calibration_end", "amount_col"), [(None, "dollar_value"), ("1997-09-30", "dollar_value"), ("1997-09-30", None)]
+)
+def test_day_bitmap_equals_two_level_aggregation(cdnow, calibration_end, amount_col):
+    """DuckDB's one-level aggregation (days counted in a bitmap, first-day totals rescanned for
+    customers with several purchases on one day) gives the engine-agnostic two-level result."""
+    from clientele.rfm import day_bitmap
+    from clientele.rfm.inputs import prepare
+    from clientele.rfm.summary import request_expr
+
+    request = prepare(
+        cdnow, observation_end="1998-06-30", time_unit="W", calibration_end=calibration_end,
+        customer_col="customer_id", timestamp_col="date", amount_col=amount_col,
+    )
+    assert day_bitmap.usable(request.source.backend, request.first_day, request.observation_end)
+    backend = request.source.backend
+    bitmap = backend.to_pandas(request_expr(request, bitmap=True))
+    two_level = backend.to_pandas(request_expr(request, bitmap=False))
+    assert list(bitmap.columns) == list(two_level.columns)
+    assert bitmap["customer_id"].tolist() == two_level["customer_id"].tolist()
+    numbers = [c for c in bitmap.columns if c != "customer_id"]
+    np.testing.assert_allclose(bitmap[numbers].to_numpy(float), two_level[numbers].to_numpy(float), rtol=1e-12, atol=1e-9)
+    # CDNOW has customers with several purchases on their first day: the rescan was needed
+    same_day = cdnow[cdnow["date"] <= (calibration_end or "1998-06-30")].groupby(["customer_id", "date"]).size()
+    assert (same_day > 1).any()
+
+
+def test_day_bitmap_is_for_duckdb_windows_up_to_its_limit():
+    from clientele.rfm import day_bitmap
+
+    duck = ibis.duckdb.connect()
+    start = dt.date(2000, 1, 1)
+    assert day_bitmap.usable(duck, start, start + dt.timedelta(days=day_bitmap.MAX_BITMAP_DAYS - 1))
+    assert not day_bitmap.usable(duck, start, start + dt.timedelta(days=day_bitmap.MAX_BITMAP_DAYS))
+    assert not day_bitmap.usable(duck, None, start)
+    assert not day_bitmap.usable(object(), start, start)
+
+
+def test_long_window_falls_back_to_two_levels():
+    """A window longer than the bitmap's limit is summarised by the two-level aggregation."""
+    from clientele.rfm import day_bitmap
+
+    frame = pd.DataFrame(
+        {
+            "customer_key": [1, 1, 1, 2],
+            "timestamp": pd.to_datetime(["1990-01-01 08:00", "1990-01-01 09:00", "2020-06-01 10:00", "2020-06-02 10:00"]),
+            "amount": [1.0, 2.0, 5.0, 4.0],
+        }
+    )
+    assert (dt.date(2020, 6, 30) - dt.date(1990, 1, 1)).days >= day_bitmap.MAX_BITMAP_DAYS
+    out = rfm_summary(frame, observation_end="2020-06-30")
+    assert out.loc[1].tolist() == [1, float((dt.date(2020, 6, 1) - dt.date(1990, 1, 1)).days),
+                                   float((dt.date(2020, 6, 30) - dt.date(1990, 1, 1)).days), 5.0]
 
 
 def test_cdnow_calibration_excludes_later_first_purchases(cdnow):
@@ -486,3 +546,20 @@ def test_duckdb_settings_are_restored_after_the_memory_flush(small):
     summary = rfm_summary(table, observation_end="2024-03-31")
     assert len(summary) == small["customer_key"].nunique()
     assert backend.con.execute(query).fetchall() == before
+
+
+def test_result_order_is_checked_on_arrow_and_restored(small, monkeypatch):
+    """An engine that returns the customers out of order gets them sorted (checked on Arrow,
+    chunked or not, string or integer ids)."""
+    import pyarrow as pa
+
+    import clientele.rfm.summary as summary
+
+    assert summary._ascending(pa.chunked_array([["a", "b"], ["b", "c"]]))
+    assert not summary._ascending(pa.chunked_array([["a", "c"], ["b"]]))
+    assert summary._ascending(pa.array([1])) and not summary._ascending(pa.array([2, 1]))
+    expected = rfm_summary(small, observation_end="2024-01-29")
+    build = summary.request_expr
+    monkeypatch.setattr(summary, "request_expr", lambda *a, **k: build(*a, **k).order_by(ibis.desc("customer_key")))
+    shuffled = rfm_summary(small, observation_end="2024-01-29")
+    pd.testing.assert_frame_equal(shuffled, expected)

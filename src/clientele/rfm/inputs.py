@@ -165,30 +165,33 @@ def check_transactions(
     amount_col: str | None,
     observation_end: dt.date,
     calibration_end: dt.date | None,
-) -> int:
+) -> tuple[int, dt.date]:
     """Scan the transactions once for missing values and for dates that leave nobody to summarise.
 
     Returns the number of transactions on or before ``observation_end`` (the ones summarised;
-    later ones are ignored).
+    later ones are ignored) and the day of the first transaction.
     """
     t = source.table
     day = t[timestamp_col].cast("date")
+    # count(column) counts the non-null values from the validity mask alone: a column of
+    # string ids is not decoded (twice as fast as summing ``isnull()``)
     metrics = {
         "rows": t.count(),
-        "null_customer": t[customer_col].isnull().sum(),
-        "null_timestamp": t[timestamp_col].isnull().sum(),
+        "customer": t[customer_col].count(),
+        "timestamp": t[timestamp_col].count(),
         "first_day": day.min(),
         "kept": t.count(where=day <= ibis.literal(observation_end, type="date")),
     }
     if amount_col is not None:
-        metrics["null_amount"] = t[amount_col].isnull().sum()
+        metrics["amount"] = t[amount_col].count()
     row = source.backend.to_pandas(t.aggregate(**metrics)).iloc[0]
-    if int(row["rows"]) == 0:
+    rows = int(row["rows"])
+    if rows == 0:
         raise InputError("there are no transactions to summarise")
-    for key, name in [("null_customer", customer_col), ("null_timestamp", timestamp_col), ("null_amount", amount_col)]:
-        if key in row.index and int(row[key] or 0) > 0:
+    for key, name in [("customer", customer_col), ("timestamp", timestamp_col), ("amount", amount_col)]:
+        if key in row.index and rows - int(row[key]) > 0:
             raise InputError(
-                f"{int(row[key])} transaction(s) have no value; expected a value in every row",
+                f"{rows - int(row[key])} transaction(s) have no value; expected a value in every row",
                 column=name,
                 value=None,
             )
@@ -203,7 +206,7 @@ def check_transactions(
             f"calibration_end {calibration_end.isoformat()} is before the first transaction "
             f"({first_day.isoformat()}), so no customer is in the calibration period"
         )
-    return int(row["kept"])
+    return int(row["kept"]), first_day
 
 
 @dataclass(frozen=True)
@@ -218,6 +221,7 @@ class Request:
     timestamp_col: str
     amount_col: str | None
     transactions: int  # on or before observation_end
+    first_day: dt.date | None = None  # of the first transaction
 
 
 def prepare(
@@ -237,7 +241,7 @@ def prepare(
     check_dates(obs_end, cal_end)
     source = as_source(transactions)
     check_columns(source.table, customer_col=customer_col, timestamp_col=timestamp_col, amount_col=amount_col)
-    kept = check_transactions(
+    kept, first_day = check_transactions(
         source,
         customer_col=customer_col,
         timestamp_col=timestamp_col,
@@ -245,4 +249,4 @@ def prepare(
         observation_end=obs_end,
         calibration_end=cal_end,
     )
-    return Request(source, obs_end, cal_end, key, customer_col, timestamp_col, amount_col, kept)
+    return Request(source, obs_end, cal_end, key, customer_col, timestamp_col, amount_col, kept, first_day)
