@@ -34,6 +34,7 @@ import pandas as pd
 from scipy.special import betainc, betaln, digamma, expit, gammaln, log_expit, polygamma, xlogy
 
 from clientele.errors import ModelInputError
+from clientele.models._blocks import block_sums
 from clientele.models._inputs import as_float_array, columns_from, distinct_rows, time_unit_of, validate_rfm, vdot
 from clientele.models.base import CustomerBaseModel
 
@@ -505,19 +506,26 @@ class BetaGeometricNBD(CustomerBaseModel):
         log_atx_u = np.log(alpha + data["_tx_values"])
         inv_aT_u, inv_atx_u = 1.0 / (alpha + data["_T_values"]), 1.0 / (alpha + data["_tx_values"])
         Tc, txc = active["_T_code"], active["_tx_code"]
-        rx = r + x
-        diff = log_aT_u[Tc] - log_atx_u[txc]
-        D = log_ratio[code] + rx * diff
-        soft = np.logaddexp(0.0, D)
-        wd = weights * np.exp(D - soft)  # weights * P(dead | data)
-        ll = (vdot(w_x, x_terms) + r * np.log(alpha) * w_all - vdot(r * w_T + wx_T, log_aT_u) + vdot(weights, soft))
+
+        def bracket_sums(part: slice) -> tuple[Any, ...]:
+            """The rows' bracket terms: sums of ``log(1 + e^D)`` and of ``P(dead)`` times ``D``'s
+            derivatives, and ``P(dead)`` summed per distinct ``x``."""
+            tc, txcode, xcode, w = Tc[part], txc[part], code[part], weights[part]
+            rx = r + x[part]
+            diff = log_aT_u[tc] - log_atx_u[txcode]
+            D = log_ratio[xcode] + rx * diff
+            soft = np.logaddexp(0.0, D)
+            wd = w * np.exp(D - soft)  # weights * P(dead | data)
+            return (vdot(w, soft), vdot(wd, diff), vdot(wd * rx, inv_aT_u[tc] - inv_atx_u[txcode]), wd.sum(),
+                    np.bincount(xcode, wd, len(xv)))
+
+        soft_sum, dead_diff, dead_alpha, dead, wd_x = block_sums(bracket_sums, len(code))
+        ll = vdot(w_x, x_terms) + r * np.log(alpha) * w_all - vdot(r * w_T + wx_T, log_aT_u) + soft_sum
         psi_ab, psi_abx = digamma(a + b), digamma(a + bx)
-        wd_x = np.bincount(code, wd, len(xv))
         grad = np.empty(4)
-        grad[0] = vdot(w_x, digamma(r + xv) - digamma(r)) + w_all * np.log(alpha) - vdot(w_T, log_aT_u) + vdot(wd, diff)
-        grad[1] = (w_all * r / alpha - vdot(r * w_T + wx_T, inv_aT_u)
-                   + vdot(wd * rx, inv_aT_u[Tc] - inv_atx_u[txc]))
-        grad[2] = vdot(w_x, psi_ab - psi_abx) + wd.sum() / a
+        grad[0] = vdot(w_x, digamma(r + xv) - digamma(r)) + w_all * np.log(alpha) - vdot(w_T, log_aT_u) + dead_diff
+        grad[1] = w_all * r / alpha - vdot(r * w_T + wx_T, inv_aT_u) + dead_alpha
+        grad[2] = vdot(w_x, psi_ab - psi_abx) + dead / a
         grad[3] = vdot(w_x, digamma(bx) - psi_abx - digamma(b) + psi_ab) - vdot(wd_x, inv_b)
         return float(ll), grad
 

@@ -17,6 +17,7 @@ from scipy.special import digamma, gammaln, polygamma
 
 from clientele.errors import ModelInputError
 from clientele.models import base
+from clientele.models._blocks import block_sums
 from clientele.models._inputs import as_float_array, columns_from, time_unit_of, vdot
 from clientele.models.base import CustomerBaseModel
 
@@ -187,10 +188,15 @@ class GammaGamma(CustomerBaseModel):
         p, q, g = (float(v) for v in params)
         xv = data["_x_values"]
         pxv = p * xv
-        lin = g + data["_xm"]
-        log_lin, inv_lin = np.log(lin), 1.0 / lin
-        s_log, sx_log = vdot(weights, log_lin), vdot(wx, log_lin)
-        s_inv, sx_inv = vdot(weights, inv_lin), vdot(wx, inv_lin)
+        xm = data["_xm"]
+
+        def row_sums(part: slice) -> tuple[float, float, float, float]:
+            lin = g + xm[part]
+            log_lin, inv_lin = np.log(lin), 1.0 / lin
+            w, w_times_x = weights[part], wx[part]
+            return vdot(w, log_lin), vdot(w_times_x, log_lin), vdot(w, inv_lin), vdot(w_times_x, inv_lin)
+
+        s_log, sx_log, s_inv, sx_inv = block_sums(row_sums, len(xm))
         psi = digamma(pxv + q)
         ll = (vdot(w_x, gammaln(pxv + q) - gammaln(pxv) + pxv * np.log(xv)) + w_all * (q * np.log(g) - gammaln(q))
               + p * wx_logm - w_logm - p * sx_log - q * s_log)

