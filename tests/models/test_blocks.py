@@ -64,3 +64,39 @@ def test_gamma_gamma_blocked_likelihood_equals_row_sums(monkeypatch):
     ll, grad = model._weighted_log_likelihood_and_gradient(params, model._prepare(data), weights)
     assert ll == pytest.approx(float(weights @ model._log_likelihood(params, data)), rel=1e-12)
     np.testing.assert_allclose(grad, weights @ model._gradient(params, data), rtol=1e-10)
+
+
+@pytest.mark.parametrize("model", [BGNBD(), MBGNBD()])
+def test_beta_geometric_blocked_hessian_equals_one_block(model, monkeypatch):
+    """The block-wise analytic Hessian equals the one-block Hessian, and the gradient's slope."""
+    data = _rfm(20_000, seed=8)
+    weights = np.ones(20_000)
+    params = np.array([0.6, 8.0, 0.8, 2.5])
+    one_block = model._weighted_log_likelihood_hessian(params, model._prepare(data), weights)
+    monkeypatch.setattr(_blocks, "BLOCK_ROWS", 1_000)
+    prepared = model._prepare(data)
+    blocked = model._weighted_log_likelihood_hessian(params, prepared, weights)
+    np.testing.assert_allclose(blocked, one_block, rtol=1e-10)
+    step = 1e-6 * params[1]
+    up, down = params.copy(), params.copy()
+    up[1] += step
+    down[1] -= step
+    slope = (model._weighted_log_likelihood_and_gradient(up, prepared, weights)[1]
+             - model._weighted_log_likelihood_and_gradient(down, prepared, weights)[1]) / (2 * step)
+    np.testing.assert_allclose(blocked[:, 1], slope, rtol=1e-5)
+
+
+def test_quadrature_blocks_on_the_pool_equal_one_thread(monkeypatch):
+    """The expectation's quadrature runs its row blocks on the pool: the same values as in order."""
+    from clientele.models import _beta_geometric as bg
+
+    rng = np.random.default_rng(4)
+    n = 3 * bg.QUAD_CHUNK + 17
+    r, alpha, b = rng.uniform(0.3, 5, n), rng.uniform(1, 50, n), rng.uniform(0.5, 10, n)
+    t = np.array([1.0, 10.0, 52.0])
+    weights = np.array([[1.0, 0.5, 0.25], [0.0, 0.0, 1.0]])
+    pooled = (bg.log_beta_dropout_expectation_grid(r, alpha, 0.8, b, t), bg.log_discounted_expectation_grid(r, alpha, 0.8, b, t, weights))
+    monkeypatch.setattr(_blocks, "MAX_THREADS", 1)
+    in_order = (bg.log_beta_dropout_expectation_grid(r, alpha, 0.8, b, t), bg.log_discounted_expectation_grid(r, alpha, 0.8, b, t, weights))
+    for got, expected in zip(pooled, in_order):
+        np.testing.assert_array_equal(got, expected)

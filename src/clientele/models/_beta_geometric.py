@@ -34,7 +34,7 @@ import pandas as pd
 from scipy.special import betainc, betaln, digamma, expit, gammaln, log_expit, polygamma, xlogy
 
 from clientele.errors import ModelInputError
-from clientele.models._blocks import block_sums
+from clientele.models._blocks import block_map, block_sums
 from clientele.models._inputs import as_float_array, columns_from, distinct_rows, time_unit_of, validate_rfm, vdot
 from clientele.models.base import CustomerBaseModel
 
@@ -92,10 +92,9 @@ def log_beta_dropout_expectation_grid(r: np.ndarray, alpha: np.ndarray, a: float
     r, alpha, b = (np.asarray(v, dtype=np.float64) for v in (r, alpha, b))
     t = np.broadcast_to(np.asarray(t, dtype=np.float64), (len(r), np.shape(t)[-1]))
     out = np.full(t.shape, -np.inf)
-    chunk = QUAD_CHUNK
-    for start in range(0, len(r), chunk):
-        sl = slice(start, start + chunk)
-        out[sl] = _log_h_block(r[sl], alpha[sl], float(a), b[sl], t[sl])
+    blocks = block_map(lambda sl: _log_h_block(r[sl], alpha[sl], float(a), b[sl], t[sl]), len(r), QUAD_CHUNK)
+    for start, values in zip(range(0, len(r), QUAD_CHUNK), blocks):
+        out[start : start + len(values)] = values
     return out
 
 
@@ -228,9 +227,11 @@ def log_discounted_expectation_grid(r: Any, alpha: Any, a: float, b: Any, t_grid
         # the nodes depend on the longest horizon given, used or not, as in log_beta_dropout_expectation_grid
         t_max = float(t.max())
         t, w = t[used], w[np.ix_(sums, used)]
-        for start in range(0, len(r), QUAD_CHUNK):
-            sl = slice(start, start + QUAD_CHUNK)
-            out[sl, sums] = _log_weighted_h_block(r[sl], alpha[sl], float(a), b[sl], t, w, t_max)
+        blocks = block_map(
+            lambda sl: _log_weighted_h_block(r[sl], alpha[sl], float(a), b[sl], t, w, t_max), len(r), QUAD_CHUNK
+        )
+        for start, values in zip(range(0, len(r), QUAD_CHUNK), blocks):
+            out[start : start + len(values), sums] = values
     return out[:, 0] if single else out
 
 
@@ -561,26 +562,36 @@ class BetaGeometricNBD(CustomerBaseModel):
         bx, log_ratio, inv_b = self._dropout_terms(a, b, xv)
         inv_aT_u, inv_atx_u = 1.0 / (alpha + data["_T_values"]), 1.0 / (alpha + data["_tx_values"])
         Tc, txc = active["_T_code"], active["_tx_code"]
-        rx = r + x
-        diff = np.log(alpha + data["_T_values"])[Tc] - np.log(alpha + data["_tx_values"])[txc]
-        w = expit(log_ratio[code] + rx * diff)  # P(dead | data)
-        i_T, i_tx = inv_aT_u[Tc], inv_atx_u[txc]
-        d_alpha = rx * (i_T - i_tx)  # dD/dalpha
-        ww = wt * w
-        uu = ww * (1.0 - w)  # weights * w (1 - w)
-        u_r, u_alpha = uu * diff, uu * d_alpha
+        log_aT_u, log_atx_u = np.log(alpha + data["_T_values"]), np.log(alpha + data["_tx_values"])
         n_x = len(xv)
-        u_x, w_dead_x = np.bincount(code, uu, n_x), np.bincount(code, ww, n_x)
-        u_r_x, u_alpha_x = np.bincount(code, u_r, n_x), np.bincount(code, u_alpha, n_x)
+
+        def bracket_sums(part: slice) -> tuple[Any, ...]:
+            """The rows' second-order bracket terms, summed (and summed per distinct ``x``)."""
+            tc, txcode, xcode = Tc[part], txc[part], code[part]
+            rx = r + x[part]
+            diff = log_aT_u[tc] - log_atx_u[txcode]
+            w = expit(log_ratio[xcode] + rx * diff)  # P(dead | data)
+            i_T, i_tx = inv_aT_u[tc], inv_atx_u[txcode]
+            d_alpha = rx * (i_T - i_tx)  # dD/dalpha
+            ww = wt[part] * w
+            uu = ww * (1.0 - w)  # weights * w (1 - w)
+            u_r, u_alpha = uu * diff, uu * d_alpha
+            return (
+                vdot(u_r, diff), vdot(u_r, d_alpha) + vdot(ww, i_T - i_tx), u_r.sum(),
+                vdot(u_alpha, d_alpha) + vdot(ww * rx, i_tx * i_tx - i_T * i_T), u_alpha.sum(),
+                np.bincount(xcode, uu, n_x), np.bincount(xcode, ww, n_x),
+                np.bincount(xcode, u_r, n_x), np.bincount(xcode, u_alpha, n_x),
+            )
+
+        rr, r_alpha, r_sum, alpha_alpha, alpha_sum, u_x, w_dead_x, u_r_x, u_alpha_x = block_sums(bracket_sums, len(code))
         tri_ab, tri_abx = float(polygamma(1, a + b)), polygamma(1, a + bx)
         h = np.empty((4, 4))
-        h[0, 0] = vdot(w_x, polygamma(1, r + xv) - polygamma(1, r)) + vdot(u_r, diff)
-        h[0, 1] = w_all / alpha - vdot(w_T, inv_aT_u) + vdot(u_r, d_alpha) + vdot(ww, i_T - i_tx)
-        h[0, 2] = u_r.sum() / a
+        h[0, 0] = vdot(w_x, polygamma(1, r + xv) - polygamma(1, r)) + rr
+        h[0, 1] = w_all / alpha - vdot(w_T, inv_aT_u) + r_alpha
+        h[0, 2] = r_sum / a
         h[0, 3] = -vdot(u_r_x, inv_b)
-        h[1, 1] = (-w_all * r / alpha**2 + vdot(r * w_T + wx_T, inv_aT_u * inv_aT_u) + vdot(u_alpha, d_alpha)
-                   + vdot(ww * rx, i_tx * i_tx - i_T * i_T))
-        h[1, 2] = u_alpha.sum() / a
+        h[1, 1] = -w_all * r / alpha**2 + vdot(r * w_T + wx_T, inv_aT_u * inv_aT_u) + alpha_alpha
+        h[1, 2] = alpha_sum / a
         h[1, 3] = -vdot(u_alpha_x, inv_b)
         h[2, 2] = vdot(w_x, tri_ab - tri_abx) + (u_x.sum() - w_dead_x.sum()) / a**2
         h[2, 3] = vdot(w_x, tri_ab - tri_abx) - vdot(u_x, inv_b) / a

@@ -50,15 +50,23 @@ def block_sums(rows: Callable[[slice], tuple[Any, ...]], n_rows: int, *, block: 
     error settings of the caller apply inside the worker threads too.
     """
     block = BLOCK_ROWS if block is None else block
-    if n_rows <= block or _threads() == 1:
-        return rows(slice(0, n_rows)) if n_rows <= block else _sum([rows(s) for s in _slices(n_rows, block)])
+    if n_rows <= block:
+        return rows(slice(0, n_rows))
+    return _sum(block_map(rows, n_rows, block))
+
+
+def block_map(rows: Callable[[slice], Any], n_rows: int, block: int) -> list[Any]:
+    """``[rows(slice) for each block of n_rows rows]``, in block order, computed on the pool."""
+    parts = _slices(n_rows, block)
+    if len(parts) <= 1 or _threads() == 1:
+        return [rows(part) for part in parts]
     settings = np.geterr()
 
-    def run(part: slice) -> tuple[Any, ...]:
+    def run(part: slice) -> Any:
         with np.errstate(**settings):
             return rows(part)
 
-    return _sum(list(_executor().map(run, _slices(n_rows, block))))
+    return list(_executor().map(run, parts))
 
 
 def _slices(n_rows: int, block: int) -> list[slice]:
