@@ -126,6 +126,8 @@ def distinct_rows(*columns: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
     return row_codes, [column[first] for column in arrays]
 
 
+#: rows hashed at a time by :func:`_hashed_distinct_rows`
+HASH_BLOCK = 65_536
 #: odd 64-bit multipliers (splitmix64's) that spread each column's bits over the whole row hash
 _MIX = tuple(np.uint64(m) for m in (0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB))
 
@@ -142,13 +144,21 @@ def _hashed_distinct_rows(arrays: list[np.ndarray]) -> tuple[np.ndarray, list[np
     n = len(arrays[0])
     if n == 0 or any(a.ndim != 1 or len(a) != n or a.dtype.kind not in "biuf" for a in arrays):
         return None
-    key = None
-    for i, column in enumerate(arrays):
-        bits = (column.astype(np.float64) + 0.0 if column.dtype.kind == "f" else column.astype(np.int64)).view(np.uint64)
-        bits = bits ^ (bits >> np.uint64(31))
-        bits *= _MIX[i % 3]
-        bits ^= bits >> np.uint64(29)
-        key = bits if key is None else (key ^ bits) * _MIX[(i + 1) % 3]
+    key = np.empty(n, dtype=np.uint64)
+    for start in range(0, n, HASH_BLOCK):  # blocks: the temporaries stay in cache, no page faults
+        block = slice(start, start + HASH_BLOCK)
+        mixed = None
+        for i, column in enumerate(arrays):
+            part = column[block]
+            bits = (part.astype(np.float64) + 0.0 if part.dtype.kind == "f" else part.astype(np.int64)).view(np.uint64)
+            bits ^= bits >> np.uint64(31)
+            bits *= _MIX[i % 3]
+            bits ^= bits >> np.uint64(29)
+            if mixed is not None:
+                bits ^= mixed
+                bits *= _MIX[(i + 1) % 3]
+            mixed = bits
+        key[block] = mixed
     codes, first = _first_occurrence_codes(key.view(np.int64))
     uniques = [column[first] for column in arrays]
     if not all(np.array_equal(u[codes], column) for u, column in zip(uniques, arrays)):
