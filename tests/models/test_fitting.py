@@ -19,13 +19,39 @@ def cdnow():
 
 
 def _general_distinct_rows(*columns):
-    """The reference: distinct_rows with the one-pass hash switched off."""
-    original = inputs._hashed_distinct_rows
-    inputs._hashed_distinct_rows = lambda arrays: None
+    """The reference: distinct_rows with the packed key and the one-pass hash switched off."""
+    originals = inputs._hashed_distinct_rows, inputs._packed_distinct_rows
+    inputs._hashed_distinct_rows = inputs._packed_distinct_rows = lambda arrays: None
     try:
         return inputs.distinct_rows(*columns)
     finally:
-        inputs._hashed_distinct_rows = original
+        inputs._hashed_distinct_rows, inputs._packed_distinct_rows = originals
+
+
+@pytest.mark.parametrize("dtype", [float, np.int64])
+def test_packed_distinct_rows_equal_the_general_method(dtype):
+    rng = np.random.default_rng(21)
+    n = 200_000  # several blocks
+    cols = [rng.integers(-5, 400, n).astype(dtype), rng.integers(0, 731, n).astype(dtype), rng.integers(3, 731, n).astype(dtype)]
+    cols[0][::7] = cols[0][3]  # repeats
+    packed = inputs._packed_distinct_rows([np.asarray(c) for c in cols])
+    assert packed is not None
+    ref_codes, ref_uniques = _general_distinct_rows(*cols)
+    np.testing.assert_array_equal(packed[0], ref_codes)
+    for u, r in zip(packed[1], ref_uniques):
+        np.testing.assert_array_equal(u, r)
+
+
+def test_packed_distinct_rows_only_for_whole_numbers_in_a_31_bit_key():
+    whole = np.array([0.0, 1.0, 2.0, 1.0])
+    assert inputs._packed_distinct_rows([whole, whole]) is not None
+    assert inputs._packed_distinct_rows([whole, whole + 0.5]) is None  # not whole numbers
+    wide = np.array([0.0, 2.0**16, 5.0, 0.0])
+    assert inputs._packed_distinct_rows([wide, wide]) is None  # 2^32 combinations: no exact 31-bit key
+    assert inputs._packed_distinct_rows([whole, np.array([0.0, np.nan, 1.0, 1.0])]) is None
+    assert inputs._packed_distinct_rows([whole.astype(bool), whole]) is None
+    codes, uniques = inputs.distinct_rows(wide, wide)  # the other methods still group them
+    assert list(codes) == [0, 1, 2, 0]
 
 
 def test_hashed_distinct_rows_equal_the_general_method():

@@ -99,7 +99,9 @@ def distinct_rows(*columns: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
     """Code of each row among the distinct rows of ``columns`` (1-D arrays of one length),
     and the distinct rows' values per column, in order of first appearance.
 
-    Numeric columns are first mixed into one 64-bit hash per row and factorised in a single hash
+    Whole-number columns whose ranges multiply to less than 2**31 (daily RFM data) are packed
+    exactly into one 32-bit key per row and factorised (:func:`_packed_distinct_rows`). Other
+    numeric columns are mixed into one 64-bit hash per row and factorised in a single hash
     pass (:func:`_hashed_distinct_rows`); the grouping is then checked against the values, so it
     is exact: the rare collision (or a NaN) sends the data to the general method. That one
     factorises each column on its own, combines the codes into one integer key (mixed radix) and
@@ -109,9 +111,10 @@ def distinct_rows(*columns: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
     if not columns:
         raise ValueError("distinct_rows needs at least one column")
     arrays = [np.asarray(column) for column in columns]
-    hashed = _hashed_distinct_rows(arrays)
-    if hashed is not None:
-        return hashed
+    for method in (_packed_distinct_rows, _hashed_distinct_rows):
+        found = method(arrays)
+        if found is not None:
+            return found
     codes, sizes = [], []
     for column in arrays:
         c, u = pd.factorize(column, use_na_sentinel=False)
@@ -124,6 +127,41 @@ def distinct_rows(*columns: np.ndarray) -> tuple[np.ndarray, list[np.ndarray]]:
         key = key * size + c
     row_codes, first = _first_occurrence_codes(key)
     return row_codes, [column[first] for column in arrays]
+
+
+def _packed_distinct_rows(arrays: list[np.ndarray]) -> tuple[np.ndarray, list[np.ndarray]] | None:
+    """:func:`distinct_rows` for whole-number columns by an exact mixed-radix 32-bit key, or ``None``.
+
+    Applies when every column holds whole numbers (as float or integer) and the product of the
+    columns' ranges is below ``2**31``: the key ``sum_i (v_i - min_i) * prod_{j>i} range_j`` is
+    then one-to-one, so equal keys are equal rows, and a 32-bit hash table is about half the
+    work of a 64-bit one (a million daily RFM rows: 35 against 70 ms).
+    """
+    n = len(arrays[0])
+    if n == 0 or any(a.ndim != 1 or len(a) != n or a.dtype.kind not in "iuf" for a in arrays):
+        return None
+    lows, spans = [], []
+    for column in arrays:
+        low, high = column.min(), column.max()
+        if not (np.isfinite(low) and np.isfinite(high) and max(abs(float(low)), abs(float(high))) < 2.0**52):
+            return None  # NaN, infinite, or so large that subtracting the minimum could round
+        spans.append(float(high) - float(low) + 1.0)
+        lows.append(low)
+    if float(np.prod(spans)) >= 2.0**31:
+        return None
+    key = np.zeros(n, dtype=np.int32)
+    for column, low, span in zip(arrays, lows, spans):
+        for start in range(0, n, HASH_BLOCK):
+            block = slice(start, start + HASH_BLOCK)
+            values = column[block]
+            if column.dtype.kind == "f" and not np.array_equal(values, np.floor(values)):
+                return None  # not whole numbers
+            shifted = values - low  # exact: whole numbers below 2**52
+            part = key[block]
+            part *= np.int32(span)
+            part += shifted.astype(np.int32)
+    codes, first = _first_occurrence_codes(key)
+    return codes, [column[first] for column in arrays]
 
 
 #: rows hashed at a time by :func:`_hashed_distinct_rows`

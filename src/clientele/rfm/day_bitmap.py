@@ -21,9 +21,12 @@ same, value for value (tested against the two-level expression).
 
 from __future__ import annotations
 
-import datetime as dt
+import datetime
+import functools
+from typing import Any
 
 import ibis
+import ibis.expr.datatypes as dt
 import ibis.expr.types as ir
 
 #: column names (customer, day, amount) of the second scan, which must differ from the first's
@@ -38,12 +41,23 @@ def _bitstring_agg(value: int, low: int, high: int) -> bytes:
     """DuckDB's ``bitstring_agg``: a bitmap of ``high - low + 1`` bits with the values' bits set."""
 
 
+@functools.cache
+def _arg_min(value_type: dt.DataType) -> Any:
+    """DuckDB's ``arg_min(value, key)`` for values of ``value_type``: the value at the row with
+    the smallest key. (Ibis' ``argmin`` compiles to an ordered ``first``, which DuckDB runs with
+    a sort key built for every row.)"""
+
+    def arg_min(value, key): ...
+
+    return ibis.udf.agg.builtin(arg_min, name="arg_min", signature=((value_type, dt.int32), value_type))
+
+
 @ibis.udf.scalar.builtin(name="bit_count")
 def _bit_count(bits: bytes) -> int:
     """DuckDB's ``bit_count``: the number of set bits."""
 
 
-def usable(backend: object, first_day: dt.date | None, last_day: dt.date) -> bool:
+def usable(backend: object, first_day: datetime.date | None, last_day: datetime.date) -> bool:
     """Whether the bitmap aggregation applies: DuckDB, and a window of at most :data:`MAX_BITMAP_DAYS`."""
     if getattr(backend, "name", "") != "duckdb" or first_day is None:
         return False
@@ -55,9 +69,9 @@ def per_customer(
     rescan: ir.Table,
     *,
     customer_col: str,
-    first_day: dt.date,
-    last_day: dt.date,
-    calibration_end: dt.date | None,
+    first_day: datetime.date,
+    last_day: datetime.date,
+    calibration_end: datetime.date | None,
     has_amount: bool,
 ) -> ir.Table:
     """Per customer: ``_first``, ``_last``, ``_days`` (and ``_total``, ``_first_amount``; with a
@@ -84,7 +98,7 @@ def per_customer(
     if has_amount:
         metrics["_rows"] = kept.count(where=in_cal)
         metrics["_total"] = kept._value.sum(where=in_cal)
-        metrics["_one_first"] = kept._value.argmin(kept._day, where=in_cal)
+        metrics["_one_first"] = _arg_min(kept._value.type())(kept._value, offset, where=in_cal)
     if cal is not None:
         metrics["_holdout_days"] = day_count(kept._day > cal)
         if has_amount:
