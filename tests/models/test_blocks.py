@@ -100,3 +100,14 @@ def test_quadrature_blocks_on_the_pool_equal_one_thread(monkeypatch):
     in_order = (bg.log_beta_dropout_expectation_grid(r, alpha, 0.8, b, t), bg.log_discounted_expectation_grid(r, alpha, 0.8, b, t, weights))
     for got, expected in zip(pooled, in_order):
         np.testing.assert_array_equal(got, expected)
+
+
+def test_gamma_gamma_blocked_hessian_equals_one_block(monkeypatch):
+    rng = np.random.default_rng(6)
+    data = {"frequency": rng.integers(1, 30, 20_000).astype(float), "monetary_value": rng.gamma(4, 10, 20_000)}
+    weights = rng.uniform(0.5, 2, 20_000)
+    model, params = GammaGamma(), np.array([6.0, 3.5, 15.0])
+    one_block = model._weighted_log_likelihood_hessian(params, model._prepare(data), weights)
+    monkeypatch.setattr(_blocks, "BLOCK_ROWS", 1_000)
+    blocked = model._weighted_log_likelihood_hessian(params, model._prepare(data), weights)
+    np.testing.assert_allclose(blocked, one_block, rtol=1e-10)

@@ -217,3 +217,21 @@ def test_gamma_gamma_counts_distinct_rows_without_compressing(monkeypatch):
     assert again.n_distinct_ == model.n_distinct_
     for name, value in model.params_.items():
         assert again.params_[name] == pytest.approx(value, rel=1e-6)
+
+
+def test_value_codes_dense_for_short_whole_ranges_and_factorised_otherwise():
+    codes, values = inputs.value_codes(np.array([3.0, 5.0, 3.0, 9.0]))
+    np.testing.assert_array_equal(values[codes], [3.0, 5.0, 3.0, 9.0])
+    assert list(values) == [3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0]  # the whole range: 4, 6, 7, 8 get no rows
+    for column in (np.array([0.5, 1.5, 0.5]), np.array([0.0, 1e7, 0.0])):  # fractions; a range too long
+        codes, values = inputs.value_codes(column)
+        np.testing.assert_array_equal(values[codes], column)
+        assert len(values) == 2
+
+
+def test_validate_rfm_names_the_first_bad_row_in_any_block():
+    n = 3 * inputs.HASH_BLOCK
+    x, t_x, T = np.ones(n), np.ones(n), np.full(n, 2.0)
+    t_x[2 * inputs.HASH_BLOCK + 5] = 3.0  # after T
+    with pytest.raises(Exception, match=f"row {2 * inputs.HASH_BLOCK + 5} has"):
+        inputs.validate_rfm(x, t_x, T)

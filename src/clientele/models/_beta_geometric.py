@@ -35,7 +35,15 @@ from scipy.special import betainc, betaln, digamma, expit, gammaln, log_expit, p
 
 from clientele.errors import ModelInputError
 from clientele.models._blocks import block_map, block_sums
-from clientele.models._inputs import as_float_array, columns_from, distinct_rows, time_unit_of, validate_rfm, vdot
+from clientele.models._inputs import (
+    as_float_array,
+    columns_from,
+    distinct_rows,
+    time_unit_of,
+    validate_rfm,
+    value_codes,
+    vdot,
+)
 from clientele.models.base import CustomerBaseModel
 
 #: largest step of the sinh trapezoidal rule (1e-8 relative or better over 1e-3 <= a, b <= 1e3)
@@ -451,12 +459,17 @@ class BetaGeometricNBD(CustomerBaseModel):
 
     def _check_data(self, data, weights) -> None:
         used = weights > 0
-        if not np.any(data["frequency"][used] > 0):
+        every = bool(used.all())  # the usual case: no copies of the columns
+
+        def rows(column: np.ndarray) -> np.ndarray:
+            return column if every else column[used]
+
+        if not np.any(rows(data["frequency"]) > 0):
             raise ModelInputError(
                 f"no customer has a repeat purchase (every frequency is 0): {type(self).__name__} "
                 "cannot estimate purchase rates or dropout; fit on a longer period or more customers"
             )
-        if not any(np.any(v[used] != v[used][0]) for v in data.values()):
+        if not any(np.any(v != v[0]) for v in map(rows, data.values())):
             raise ModelInputError(
                 "all customers have the same (frequency, recency, T): four parameters cannot be "
                 "estimated from one history; fit on customers with varied histories"
@@ -470,8 +483,7 @@ class BetaGeometricNBD(CustomerBaseModel):
     def _prepare(self, data):
         out = dict(data)
         for key, column in (("_x", "frequency"), ("_T", "T"), ("_tx", "recency")):
-            codes, uniques = pd.factorize(data[column])
-            out[f"{key}_code"], out[f"{key}_values"] = codes, np.asarray(uniques, dtype=np.float64)
+            out[f"{key}_code"], out[f"{key}_values"] = value_codes(data[column])
         return out
 
     def _weighted_log_likelihood_and_gradient(self, params, data, weights):

@@ -221,10 +221,15 @@ class GammaGamma(CustomerBaseModel):
         p, q, g = (float(v) for v in params)
         xv = data["_x_values"]
         pxv = p * xv
-        inv_lin = 1.0 / (g + data["_xm"])
-        inv_sq = inv_lin * inv_lin
-        s_inv, sx_inv = vdot(weights, inv_lin), vdot(wx, inv_lin)
-        s_sq, sx_sq = vdot(weights, inv_sq), vdot(wx, inv_sq)
+        xm = data["_xm"]
+
+        def row_sums(part: slice) -> tuple[float, float, float, float]:
+            inv_lin = 1.0 / (g + xm[part])
+            inv_sq = inv_lin * inv_lin
+            w, w_times_x = weights[part], wx[part]
+            return vdot(w, inv_lin), vdot(w_times_x, inv_lin), vdot(w, inv_sq), vdot(w_times_x, inv_sq)
+
+        s_inv, sx_inv, s_sq, sx_sq = block_sums(row_sums, len(xm))
         tri = polygamma(1, pxv + q)
         h_pp = vdot(w_x, xv * xv * (tri - polygamma(1, pxv)))
         h_pq = vdot(w_x, xv * tri)
