@@ -563,3 +563,23 @@ def test_result_order_is_checked_on_arrow_and_restored(small, monkeypatch):
     monkeypatch.setattr(summary, "request_expr", lambda *a, **k: build(*a, **k).order_by(ibis.desc("customer_key")))
     shuffled = rfm_summary(small, observation_end="2024-01-29")
     pd.testing.assert_frame_equal(shuffled, expected)
+
+
+def test_bitmap_passes_fit_in_half_of_duckdbs_memory_limit(cdnow, monkeypatch):
+    """Under a DuckDB memory limit the bitmap summary takes as many passes as keep each one in
+    half of it (instead of spilling), with the same result."""
+    import clientele.rfm.summary as summary
+    from clientele.rfm.inputs import prepare
+
+    con = ibis.duckdb.connect(memory_limit="100MB")
+    table = con.create_table("tx", cdnow)
+    kwargs = dict(observation_end="1998-06-30", time_unit="W", customer_col="customer_id", timestamp_col="date",
+                  amount_col="dollar_value")
+    assert summary._memory_limit(con) == pytest.approx(100e6, rel=0.01)
+    one_pass = rfm_summary(table, **kwargs)
+    monkeypatch.setattr(summary, "BITMAP_ROW_BYTES", 1_000)  # 50 MB hold 50,000 of CDNOW's 69,659 rows
+    request = prepare(table, calibration_end=None, **kwargs)
+    assert summary.partitions_for(request, bitmap=True) == 2
+    assert summary.partitions_for(request, bitmap=False) == 1
+    pd.testing.assert_frame_equal(rfm_summary(table, **kwargs), one_pass)
+    assert summary._memory_limit(object()) is None

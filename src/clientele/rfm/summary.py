@@ -222,8 +222,36 @@ def partitions_for(request: Request, *, bitmap: bool = False) -> int:
     """
     if getattr(request.source.backend, "name", "") != "duckdb":
         return 1
-    rows = BITMAP_PARTITION_ROWS if bitmap else PARTITION_ROWS
+    rows = PARTITION_ROWS
+    if bitmap:
+        # as many rows per pass as half of DuckDB's memory limit holds, so a pass never spills
+        # (1M customers under a 500 MB limit: 3 passes take 1.3 s, one pass spilling 2.9 s)
+        limit = _memory_limit(request.source.backend)
+        rows = BITMAP_PARTITION_ROWS if limit is None else min(BITMAP_PARTITION_ROWS, max(1, int(limit / 2 / BITMAP_ROW_BYTES)))
     return max(1, -(-request.transactions // rows))
+
+
+#: DuckDB memory per transaction of a day-bitmap pass (measured: ~58 bytes at 8.4M transactions)
+BITMAP_ROW_BYTES = 64
+_UNITS = {"": 1, "B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+
+
+def _memory_limit(backend: Any) -> float | None:
+    """DuckDB's ``memory_limit`` in bytes (``None`` if it cannot be read)."""
+    con = getattr(backend, "con", None)
+    if con is None:
+        return None
+    import duckdb
+
+    try:
+        text = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    except duckdb.Error:
+        return None
+    number, _, unit = str(text).strip().partition(" ")
+    try:
+        return float(number) * _UNITS[unit.strip().upper()]
+    except (ValueError, KeyError):
+        return None
 
 
 def _execute(request: Request) -> pd.DataFrame:
@@ -283,7 +311,7 @@ def _return_memory(backend: Any) -> None:
         # a DuckDB without these settings has nothing to flush: its error ends the attempt
         with contextlib.suppress(duckdb.Error):
             for name in _FLUSH_SETTINGS:
-                saved[name] = con.execute(f"SELECT current_setting('{name}')").fetchone()[0]
+                saved[name] = con.execute(f"SELECT current_setting('{name}')").fetchall()[0][0]
                 con.execute(f"SET {name} = '0B'")
             con.execute("SELECT 1").fetchall()
     finally:
