@@ -111,3 +111,11 @@ def test_gamma_gamma_blocked_hessian_equals_one_block(monkeypatch):
     monkeypatch.setattr(_blocks, "BLOCK_ROWS", 1_000)
     blocked = model._weighted_log_likelihood_hessian(params, model._prepare(data), weights)
     np.testing.assert_allclose(blocked, one_block, rtol=1e-10)
+
+
+@pytest.mark.parametrize("threads", [1, 4])
+def test_submit_returns_the_result_or_raises_the_error(threads, monkeypatch):
+    monkeypatch.setattr(_blocks, "MAX_THREADS", threads)
+    assert _blocks.submit(lambda a, b: a + b, 2, 3).result() == 5
+    with pytest.raises(ZeroDivisionError):
+        _blocks.submit(lambda: 1 / 0).result()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -67,6 +67,18 @@ def block_map(rows: Callable[[slice], Any], n_rows: int, block: int) -> list[Any
             return rows(part)
 
     return list(_executor().map(run, parts))
+
+
+def submit(fn: Callable[..., Any], *args: Any) -> Future:
+    """``fn(*args)`` on the pool (at once, in this thread, when there is one core): a future."""
+    if _threads() == 1:
+        done: Future = Future()
+        try:
+            done.set_result(fn(*args))
+        except Exception as exc:  # handed to the caller by result(), as from the pool
+            done.set_exception(exc)
+        return done
+    return _executor().submit(fn, *args)
 
 
 def _slices(n_rows: int, block: int) -> list[slice]:

@@ -32,6 +32,7 @@ import pandas as pd
 from scipy import optimize
 
 from clientele.errors import ConvergenceError, ModelInputError, NotFittedError
+from clientele.models._blocks import submit
 from clientele.models._inputs import as_float_array, compress, vdot, weighted_draw
 
 # Log-scale box for every parameter: exp(-30) ~ 1e-13 and exp(30) ~ 1e13. An optimum on this
@@ -118,6 +119,11 @@ class CustomerBaseModel(ABC):
         compressed, summed = compress(data, weights)
         return compressed, summed, len(summed)
 
+    def _rows_to_fit(self, data: dict[str, np.ndarray], weights: np.ndarray) -> tuple[dict[str, np.ndarray], np.ndarray, int]:
+        """:meth:`_compress`, then :meth:`_prepare`: the rows, their weights, the number of distinct rows."""
+        compressed, summed, n_distinct = self._compress(data, weights)
+        return self._prepare(compressed), summed, n_distinct
+
     def _prepare(self, data: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         """Add data-only bookkeeping (e.g. codes of distinct values) to the compressed data.
 
@@ -165,13 +171,21 @@ class CustomerBaseModel(ABC):
         if np.any(w < 0) or w.sum() <= 0:
             raise ModelInputError("weights must be non-negative and not all zero")
         self._check_data(arrays, w)
-        compressed, cw, n_distinct = self._compress(arrays, w)
-        compressed = self._prepare(compressed)
-
-        start = self._starting_point(compressed, cw)
         hessian = None
-        if self.initial_params is None and len(cw) > WARM_START_ROWS:
-            start, hessian = self._warm_start(arrays, w, start)
+        if self.initial_params is None and n > WARM_START_ROWS:
+            # the rows are collapsed on a second core while the warm start fits a subsample;
+            # its result is used when the collapsed data are still large enough to need it
+            start = self._starting_point(arrays, w)
+            pending = submit(self._rows_to_fit, arrays, w)
+            try:
+                warm = self._warm_start(arrays, w, start)
+            finally:
+                compressed, cw, n_distinct = pending.result()
+            if len(cw) > WARM_START_ROWS:
+                start, hessian = warm
+        else:
+            compressed, cw, n_distinct = self._rows_to_fit(arrays, w)
+            start = self._starting_point(compressed, cw)
         # the subsample's Hessian lets _optimise polish the warm start with Newton-type steps
         with self._optimise_hints(polish=None if hessian is None else (start, hessian)):
             result = self._optimise(compressed, cw, start)
