@@ -83,7 +83,8 @@ def per_customer(
     """
     base = ibis.literal(first_day, type="date")
     span = (last_day - first_day).days
-    offset = kept._day.delta(base, unit="day").cast("int32")
+    kept = kept.mutate(_offset=kept._day.delta(base, unit="day").cast("int32"))  # computed once per row
+    offset = kept._offset
     cal = None if calibration_end is None else ibis.literal(calibration_end, type="date")
     in_cal = None if cal is None else kept._day <= cal
 
