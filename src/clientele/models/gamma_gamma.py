@@ -188,15 +188,7 @@ class GammaGamma(CustomerBaseModel):
         p, q, g = (float(v) for v in params)
         xv = data["_x_values"]
         pxv = p * xv
-        xm = data["_xm"]
-
-        def row_sums(part: slice) -> tuple[float, float, float, float]:
-            lin = g + xm[part]
-            log_lin, inv_lin = np.log(lin), 1.0 / lin
-            w, w_times_x = weights[part], wx[part]
-            return vdot(w, log_lin), vdot(w_times_x, log_lin), vdot(w, inv_lin), vdot(w_times_x, inv_lin)
-
-        s_log, sx_log, s_inv, sx_inv = block_sums(row_sums, len(xm))
+        s_log, sx_log, s_inv, sx_inv = _spend_sums(g, data["_xm"], weights, wx, (np.log, np.reciprocal))
         psi = digamma(pxv + q)
         ll = (vdot(w_x, gammaln(pxv + q) - gammaln(pxv) + pxv * np.log(xv)) + w_all * (q * np.log(g) - gammaln(q))
               + p * wx_logm - w_logm - p * sx_log - q * s_log)
@@ -221,15 +213,7 @@ class GammaGamma(CustomerBaseModel):
         p, q, g = (float(v) for v in params)
         xv = data["_x_values"]
         pxv = p * xv
-        xm = data["_xm"]
-
-        def row_sums(part: slice) -> tuple[float, float, float, float]:
-            inv_lin = 1.0 / (g + xm[part])
-            inv_sq = inv_lin * inv_lin
-            w, w_times_x = weights[part], wx[part]
-            return vdot(w, inv_lin), vdot(w_times_x, inv_lin), vdot(w, inv_sq), vdot(w_times_x, inv_sq)
-
-        s_inv, sx_inv, s_sq, sx_sq = block_sums(row_sums, len(xm))
+        s_inv, sx_inv, s_sq, sx_sq = _spend_sums(g, data["_xm"], weights, wx, (np.reciprocal, _inverse_square))
         tri = polygamma(1, pxv + q)
         h_pp = vdot(w_x, xv * xv * (tri - polygamma(1, pxv)))
         h_pq = vdot(w_x, xv * tri)
@@ -261,3 +245,23 @@ class GammaGamma(CustomerBaseModel):
                 f"frequency={x[row]:g}; the fitted spend distribution is too heavy-tailed for a mean"
             )
         return p * (g + x * m) / denom
+
+
+def _inverse_square(values: np.ndarray) -> np.ndarray:
+    return 1.0 / (values * values)
+
+
+def _spend_sums(g: float, xm: np.ndarray, weights: np.ndarray, wx: np.ndarray, terms) -> tuple[float, ...]:
+    """``sum_i w_i f(L_i)`` and ``sum_i w_i x_i f(L_i)`` for each ``f`` of ``terms``, with
+    ``L = gamma + x zbar``: the only per-row work of the likelihood and its derivatives, taken
+    in blocks (:func:`~clientele.models._blocks.block_sums`)."""
+
+    def rows(part: slice) -> tuple[float, ...]:
+        lin, w, w_times_x = g + xm[part], weights[part], wx[part]
+        sums: list[float] = []
+        for term in terms:
+            values = term(lin)
+            sums += [vdot(w, values), vdot(w_times_x, values)]
+        return tuple(sums)
+
+    return block_sums(rows, len(xm))
