@@ -119,3 +119,34 @@ def test_submit_returns_the_result_or_raises_the_error(threads, monkeypatch):
     assert _blocks.submit(lambda a, b: a + b, 2, 3).result() == 5
     with pytest.raises(ZeroDivisionError):
         _blocks.submit(lambda: 1 / 0).result()
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="needs os.fork")
+def test_a_forked_child_gets_its_own_pool():
+    """After fork the parent's pool threads do not exist in the child: block sums there must not
+    wait for them forever."""
+    import os
+
+    values = np.arange(10_000, dtype=float)
+    assert _blocks.block_sums(lambda part: (float(values[part].sum()),), len(values), block=100)[0] == values.sum()
+    assert _blocks._pool is not None  # the parent's pool is running
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: sum on the pool and report
+        try:
+            total = _blocks.block_sums(lambda part: (float(values[part].sum()),), len(values), block=100)[0]
+            os.write(write, b"ok" if total == values.sum() else b"bad")
+        finally:
+            os._exit(0)
+    os.close(write)
+    import signal
+    import time
+
+    deadline = time.monotonic() + 30
+    while (done := os.waitpid(pid, os.WNOHANG))[0] == 0 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    if done[0] == 0:  # still waiting for the parent's threads: a hang, reported as a failure
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+        pytest.fail("block sums in a forked child waited for the parent's pool threads")
+    assert os.read(read, 8) == b"ok" and done[1] == 0

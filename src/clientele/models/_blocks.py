@@ -27,6 +27,16 @@ MAX_THREADS = 4
 _pool: ThreadPoolExecutor | None = None
 
 
+def _forget_pool() -> None:
+    """In a child made by ``fork`` the pool's threads do not exist: start a new pool there."""
+    global _pool
+    _pool = None
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_forget_pool)
+
+
 def _threads() -> int:
     try:
         cores = len(os.sched_getaffinity(0))
