@@ -150,3 +150,14 @@ def test_a_forked_child_gets_its_own_pool():
         os.waitpid(pid, 0)
         pytest.fail("block sums in a forked child waited for the parent's pool threads")
     assert os.read(read, 8) == b"ok" and done[1] == 0
+
+
+def test_threads_follow_the_cores_and_the_environment_cap(monkeypatch):
+    monkeypatch.setattr(_blocks, "MAX_THREADS", 64)
+    monkeypatch.delenv(_blocks.THREADS_VARIABLE, raising=False)
+    cores = _blocks._threads()
+    assert cores >= 1
+    monkeypatch.setenv(_blocks.THREADS_VARIABLE, "1")
+    assert _blocks._threads() == 1
+    monkeypatch.setenv(_blocks.THREADS_VARIABLE, "not a number")  # ignored
+    assert _blocks._threads() == cores

@@ -37,11 +37,20 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_forget_pool)
 
 
+#: environment variable that caps the pool (e.g. 1 where many processes share the cores)
+THREADS_VARIABLE = "CLIENTELE_THREADS"
+
+
 def _threads() -> int:
+    """Threads for row blocks: the usable cores, at most :data:`MAX_THREADS` and at most
+    ``$CLIENTELE_THREADS`` when that is set to a whole number."""
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not on Linux
         cores = os.cpu_count() or 1
+    cap = os.environ.get(THREADS_VARIABLE, "").strip()
+    if cap.isdigit():
+        cores = min(cores, int(cap))
     return max(1, min(MAX_THREADS, cores))
 
 
