@@ -23,6 +23,7 @@ import math
 import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
+from concurrent.futures import Future
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, ClassVar
@@ -114,7 +115,7 @@ class CustomerBaseModel(ABC):
 
         The default collapses identical rows (:func:`compress`). A model whose per-row
         likelihood costs less than the hashing may keep the rows as they are, but must still
-        count the distinct ones (``n_distinct_``).
+        count the distinct ones (``n_distinct_``; the count may be a ``Future`` of it).
         """
         compressed, summed = compress(data, weights)
         return compressed, summed, len(summed)
@@ -201,7 +202,8 @@ class CustomerBaseModel(ABC):
         se = np.sqrt(np.clip(np.diag(self.covariance_), 0.0, None))
         self.standard_errors_ = dict(zip(self.param_names, (float(s) for s in se)))
         self.n_customers_ = float(w.sum())
-        self.n_distinct_ = int(n_distinct)
+        # a model may count its distinct rows on the pool meanwhile (a future of the count)
+        self.n_distinct_ = int(n_distinct.result() if isinstance(n_distinct, Future) else n_distinct)
         self.time_unit_ = time_unit
         self.data_summary_ = {
             "n_customers": self.n_customers_,

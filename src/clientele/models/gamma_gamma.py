@@ -17,7 +17,7 @@ from scipy.special import digamma, gammaln, polygamma
 
 from clientele.errors import ModelInputError
 from clientele.models import base
-from clientele.models._blocks import block_sums
+from clientele.models._blocks import block_sums, submit
 from clientele.models._inputs import as_float_array, columns_from, time_unit_of, vdot
 from clientele.models.base import CustomerBaseModel
 
@@ -140,8 +140,7 @@ class GammaGamma(CustomerBaseModel):
         """On large data (more than :data:`~clientele.models.base.WARM_START_ROWS` rows) the rows
         as they are: the likelihood's per-row work, one ``log`` and one reciprocal, costs less
         than hashing the spends, which are nearly all distinct. The distinct ``(x, zbar)`` rows
-        are still counted: the rows are grouped by ``x`` (a counting sort of its few values) and
-        the distinct spends counted per group, in hash tables small enough to stay in cache.
+        are still counted (:func:`_count_distinct`, on the thread pool while the fit goes on).
         Smaller data are compressed as by the other models (cheap there, and their fits are
         unchanged).
         """
@@ -151,12 +150,9 @@ class GammaGamma(CustomerBaseModel):
         codes, uniques = pd.factorize(x)
         if len(uniques) > np.iinfo(np.int16).max:  # not the few values of a purchase count
             return super()._compress(data, weights)
-        order = np.argsort(codes.astype(np.int16), kind="stable")  # radix sort
-        bits = (m + 0.0).view(np.int64)[order]  # equal values, equal bits (-0.0 folded into 0.0)
-        bounds = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=len(uniques)))])
-        n_distinct = sum(len(pd.unique(bits[lo:hi])) for lo, hi in zip(bounds[:-1], bounds[1:]))
         rows = {"frequency": x, "monetary_value": m, "_x_code": codes, "_x_values": np.asarray(uniques, dtype=np.float64)}
-        return rows, weights, n_distinct
+        # the count is only reported, so it runs on the pool while the optimiser works
+        return rows, weights, submit(_count_distinct, codes, len(uniques), m)
 
     def _prepare(self, data):
         if "_x_code" in data:
@@ -245,6 +241,16 @@ class GammaGamma(CustomerBaseModel):
                 f"frequency={x[row]:g}; the fitted spend distribution is too heavy-tailed for a mean"
             )
         return p * (g + x * m) / denom
+
+
+def _count_distinct(codes: np.ndarray, n_codes: int, spends: np.ndarray) -> int:
+    """Number of distinct ``(x, zbar)`` rows, ``x`` given by its ``codes``: the rows are grouped
+    by ``x`` (a counting sort of its few values) and the distinct spends counted per group, in
+    hash tables small enough to stay in cache."""
+    order = np.argsort(codes.astype(np.int16), kind="stable")  # radix sort
+    bits = (spends + 0.0).view(np.int64)[order]  # equal values, equal bits (-0.0 folded into 0.0)
+    bounds = np.concatenate([[0], np.cumsum(np.bincount(codes, minlength=n_codes))])
+    return sum(len(pd.unique(bits[lo:hi])) for lo, hi in zip(bounds[:-1], bounds[1:]))
 
 
 def _inverse_square(values: np.ndarray) -> np.ndarray:
