@@ -9,6 +9,7 @@ import pytest
 from lifetimes.datasets import load_cdnow_summary_data_with_monetary_value
 
 from clientele.models import BGNBD, MBGNBD, GammaGamma, ParetoNBD, base
+from clientele.models import _blocks
 from clientele.models import _inputs as inputs
 
 
@@ -231,8 +232,8 @@ def test_value_codes_dense_for_short_whole_ranges_and_factorised_otherwise():
 
 
 def test_validate_rfm_names_the_first_bad_row_in_any_block():
-    n = 3 * inputs.HASH_BLOCK
+    n = 3 * _blocks.BLOCK_ROWS
     x, t_x, T = np.ones(n), np.ones(n), np.full(n, 2.0)
-    t_x[2 * inputs.HASH_BLOCK + 5] = 3.0  # after T
-    with pytest.raises(Exception, match=f"row {2 * inputs.HASH_BLOCK + 5} has"):
+    t_x[2 * _blocks.BLOCK_ROWS + 5] = 3.0  # after T
+    with pytest.raises(Exception, match=f"row {2 * _blocks.BLOCK_ROWS + 5} has"):
         inputs.validate_rfm(x, t_x, T)

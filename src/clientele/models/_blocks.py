@@ -76,7 +76,7 @@ def block_sums(rows: Callable[[slice], tuple[Any, ...]], n_rows: int, *, block: 
 
 def block_map(rows: Callable[[slice], Any], n_rows: int, block: int) -> list[Any]:
     """``[rows(slice) for each block of n_rows rows]``, in block order, computed on the pool."""
-    parts = _slices(n_rows, block)
+    parts = row_blocks(n_rows, block)
     if len(parts) <= 1 or _threads() == 1:
         return [rows(part) for part in parts]
     settings = np.geterr()
@@ -100,7 +100,9 @@ def submit(fn: Callable[..., Any], *args: Any) -> Future:
     return _executor().submit(fn, *args)
 
 
-def _slices(n_rows: int, block: int) -> list[slice]:
+def row_blocks(n_rows: int, block: int | None = None) -> list[slice]:
+    """Consecutive slices of ``block`` rows (:data:`BLOCK_ROWS` by default) covering ``n_rows``."""
+    block = BLOCK_ROWS if block is None else block
     return [slice(start, min(start + block, n_rows)) for start in range(0, n_rows, block)]
 
 

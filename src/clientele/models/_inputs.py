@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from clientele.errors import ModelInputError
+from clientele.models._blocks import row_blocks
 
 
 def as_float_array(values: Any, name: str) -> np.ndarray:
@@ -77,8 +78,7 @@ def validate_rfm(frequency: np.ndarray, recency: np.ndarray, T: np.ndarray) -> N
     recency 0 when there is no repeat purchase.
     """
     n = max(len(frequency), len(recency), len(T))
-    for start in range(0, n, HASH_BLOCK):  # blocks: the masks stay in cache, no page faults
-        block = slice(start, start + HASH_BLOCK)
+    for block in row_blocks(n):  # blocks: the masks stay in cache, no page faults
         x, t_x, age = frequency[block], recency[block], T[block]
         rules = [
             (x < 0, "frequency must be non-negative", frequency),
@@ -90,7 +90,7 @@ def validate_rfm(frequency: np.ndarray, recency: np.ndarray, T: np.ndarray) -> N
         ]
         for bad, rule, values in rules:
             if np.any(bad):
-                row = start + int(np.flatnonzero(bad)[0])
+                row = block.start + int(np.flatnonzero(bad)[0])
                 raise ModelInputError(
                     f"{rule}: row {row} has frequency={frequency[row]:g}, recency={recency[row]:g}, "
                     f"T={T[row]:g} (value {values[row]:g})"
@@ -176,8 +176,7 @@ def _packed_distinct_rows(arrays: list[np.ndarray]) -> tuple[np.ndarray, list[np
         return None
     key = np.zeros(n, dtype=np.int32)
     for column, low, span in zip(arrays, lows, spans):
-        for start in range(0, n, HASH_BLOCK):
-            block = slice(start, start + HASH_BLOCK)
+        for block in row_blocks(n):
             values = column[block]
             if column.dtype.kind == "f" and not np.array_equal(values, np.floor(values)):
                 return None  # not whole numbers
@@ -189,8 +188,6 @@ def _packed_distinct_rows(arrays: list[np.ndarray]) -> tuple[np.ndarray, list[np
     return codes, [column[first] for column in arrays]
 
 
-#: rows hashed at a time by :func:`_hashed_distinct_rows`
-HASH_BLOCK = 65_536
 #: odd 64-bit multipliers (splitmix64's) that spread each column's bits over the whole row hash
 _MIX = tuple(np.uint64(m) for m in (0x9E3779B97F4A7C15, 0xBF58476D1CE4E5B9, 0x94D049BB133111EB))
 
@@ -208,8 +205,7 @@ def _hashed_distinct_rows(arrays: list[np.ndarray]) -> tuple[np.ndarray, list[np
     if n == 0 or any(a.ndim != 1 or len(a) != n or a.dtype.kind not in "biuf" for a in arrays):
         return None
     key = np.empty(n, dtype=np.uint64)
-    for start in range(0, n, HASH_BLOCK):  # blocks: the temporaries stay in cache, no page faults
-        block = slice(start, start + HASH_BLOCK)
+    for block in row_blocks(n):  # blocks: the temporaries stay in cache, no page faults
         mixed = None
         for i, column in enumerate(arrays):
             part = column[block]

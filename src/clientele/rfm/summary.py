@@ -236,6 +236,12 @@ BITMAP_ROW_BYTES = 64
 _UNITS = {"": 1, "B": 1, "KB": 1e3, "MB": 1e6, "GB": 1e9, "TB": 1e12, "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
 
 
+def _setting(con: Any, name: str) -> str:
+    """A DuckDB setting's current value (read to the end: DuckDB 2 refuses further work on a
+    connection with an unfinished result)."""
+    return con.execute(f"SELECT current_setting('{name}')").fetchall()[0][0]
+
+
 def _memory_limit(backend: Any) -> float | None:
     """DuckDB's ``memory_limit`` in bytes (``None`` if it cannot be read)."""
     con = getattr(backend, "con", None)
@@ -244,7 +250,7 @@ def _memory_limit(backend: Any) -> float | None:
     import duckdb
 
     try:
-        text = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+        text = _setting(con, "memory_limit")
     except duckdb.Error:
         return None
     number, _, unit = str(text).strip().partition(" ")
@@ -311,7 +317,7 @@ def _return_memory(backend: Any) -> None:
         # a DuckDB without these settings has nothing to flush: its error ends the attempt
         with contextlib.suppress(duckdb.Error):
             for name in _FLUSH_SETTINGS:
-                saved[name] = con.execute(f"SELECT current_setting('{name}')").fetchall()[0][0]
+                saved[name] = _setting(con, name)
                 con.execute(f"SET {name} = '0B'")
             con.execute("SELECT 1").fetchall()
     finally:
