@@ -135,3 +135,62 @@ def test_self_referral_is_quarantined_from_typed_input_after_trimming(tmp_path):
         (2, "referrer_id and referee_id are the same customer (c2)"),
         (3, "referee_id is missing"),
     ]
+
+
+
+class _Recorder:
+    """A loader's connection that keeps the SQL it was asked to run."""
+
+    def __init__(self, con, statements):
+        self._con, self._statements = con, statements
+
+    def execute(self, query, *args):
+        self._statements.append(query)
+        return self._con.execute(query, *args)
+
+    def __getattr__(self, name):
+        return getattr(self._con, name)
+
+
+def _bad_row_scans(monkeypatch) -> list[str]:
+    """The statements of every load from now on that scan the input for failing rows."""
+    statements: list[str] = []
+    original = ingest._Loader.__init__
+
+    def init(self, con, *args, **kwargs):
+        original(self, _Recorder(con, statements), *args, **kwargs)
+
+    monkeypatch.setattr(ingest._Loader, "__init__", init)
+    return statements
+
+
+def test_a_clean_input_is_not_scanned_for_failing_rows(tmp_path, monkeypatch):
+    """When the good rows account for every row read, the scan for failing rows is skipped;
+    conflicts and lines the CSV reader rejects are quarantined all the same."""
+    clean = tmp_path / "clean.csv"
+    clean.write_text("transaction_id,customer_id,timestamp,amount\nt1,c1,2024-01-01,1\nt2,c2,2024-01-02,2\n")
+    changed = tmp_path / "changed.csv"
+    changed.write_text(
+        "transaction_id,customer_id,timestamp,amount\nt1,c1,2024-01-01,1\nt2,c2,2024-01-02,5\n"
+        "t3,c3,2024-01-03,3,extra\n"
+    )
+    bad = tmp_path / "bad.parquet"
+    pq.write_table(_typed_rows(), bad)
+
+    def scans():
+        return [q for q in statements if "WHERE __bad" in q]
+
+    statements = _bad_row_scans(monkeypatch)
+    with Store.open(tmp_path / "s.duckdb") as store:
+        first = store.load("transactions", clean, source="s")
+        second = store.load("transactions", changed, source="s")
+        assert scans() == []
+        rows = _quarantine(store)
+        third = store.load("transactions", bad, source="t")
+        assert len(scans()) == 1
+    assert (first.loaded, first.quarantined) == (2, 0)
+    assert (second.loaded, second.already_present, second.quarantined) == (0, 1, 2)
+    assert [line for line, _, _ in rows] == [3, 4]
+    assert rows[0][1].startswith("transaction_id 't2' is already in the store")
+    assert "t3,c3,2024-01-03,3,extra" in rows[1][2]
+    assert (third.loaded, third.quarantined) == (2, 8)
