@@ -171,3 +171,39 @@ def _customers():
     import pandas as pd
 
     return pd.DataFrame({"customer_id": ["1", "2"], "email": ["a@x.com", "b@y.org"]})
+
+
+def test_migration_6_rebuilds_transactions_with_zstd_ids_and_keeps_every_row(store_path, monkeypatch):
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "transaction_id": [f"T{i:07d}" for i in range(3000, 0, -1)],  # not in id order
+            "customer_id": [f"c{i % 97}" for i in range(3000)],
+            "timestamp": pd.date_range("2024-01-01", periods=3000, freq="h"),
+            "amount": [(-1.0) ** i * i for i in range(3000)],
+            "extra_column": ["x"] * 3000,
+        }
+    )
+    monkeypatch.setattr(migrations, "MIGRATIONS", migrations.MIGRATIONS[:5])
+    with Store.open(store_path) as store:
+        assert store.schema_version == 5
+        store.load("transactions", frame, source="shop")
+        before = store.con.execute("SELECT * FROM transactions").fetchall()
+        purchases = store.con.execute("SELECT * FROM purchases ORDER BY timestamp").fetchall()
+        ddl = store.con.execute("SELECT sql FROM duckdb_tables() WHERE table_name = 'transactions'").fetchone()[0]
+    assert "ZSTD" not in ddl
+    monkeypatch.undo()
+
+    with Store.open(store_path) as store:
+        assert store.schema_version == N >= 6
+        assert store.con.execute("SELECT * FROM transactions").fetchall() == before  # same rows, same order
+        assert store.con.execute("SELECT * FROM purchases ORDER BY timestamp").fetchall() == purchases
+        store.con.execute("CHECKPOINT")
+        methods = store.con.execute(
+            "SELECT DISTINCT compression FROM pragma_storage_info('transactions') "
+            "WHERE column_name = 'transaction_id' AND segment_type = 'VARCHAR'"
+        ).fetchall()
+        assert methods == [("ZSTD",)]
+        again = store.load("transactions", frame, source="shop")  # still recognised as present
+    assert (again.loaded, again.already_present) == (0, 3000)
