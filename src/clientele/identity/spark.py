@@ -67,14 +67,21 @@ def spark_settings(splink_settings: dict[str, Any]) -> dict[str, Any]:
 
 
 def local_session():
-    """A local Spark session (all cores) with Splink's similarity UDF jar."""
+    """A local Spark session (all cores) with Splink's similarity UDF jar.
+
+    Where the process already runs a Spark session (or ran one: the JVM outlives it), the
+    builder returns or rebuilds it on the JVM's first class path and ``spark.jars`` is not
+    applied; the jar is then added to the session, otherwise Splink could not register its
+    functions and every comparison using ``jaro_winkler`` would fail.
+    """
     from pyspark.sql import SparkSession
     from splink.backends.spark import similarity_jar_location
 
+    jar = similarity_jar_location()
     session = (
         SparkSession.builder.master("local[*]")
         .appName("clientele-resolve")
-        .config("spark.jars", similarity_jar_location())
+        .config("spark.jars", jar)
         .config("spark.sql.session.timeZone", "UTC")
         .config("spark.ui.enabled", "false")
         .config("spark.ui.showConsoleProgress", "false")
@@ -83,7 +90,19 @@ def local_session():
         .getOrCreate()
     )
     session.sparkContext.setLogLevel("ERROR")
+    with_jar(session, jar)
     return session
+
+
+def with_jar(session, jar: str) -> None:
+    """Put ``jar`` on ``session``'s class path for SQL functions.
+
+    ``LIST JARS`` is no guide: a context rebuilt on an old JVM lists the jar of ``spark.jars``
+    (it ships it to executors) while the driver still cannot load its classes. ``ADD JAR``
+    adds it to the session's class loader; for a jar the context already has, Spark only logs
+    that it is there.
+    """
+    session.sql(f"ADD JAR '{jar}'")
 
 
 def spark_api(records: pa.Table, spark=None):
