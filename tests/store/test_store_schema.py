@@ -207,3 +207,24 @@ def test_migration_6_rebuilds_transactions_with_zstd_ids_and_keeps_every_row(sto
         assert methods == [("ZSTD",)]
         again = store.load("transactions", frame, source="shop")  # still recognised as present
     assert (again.loaded, again.already_present) == (0, 3000)
+
+
+@pytest.mark.parametrize("read_only", [False, True])
+def test_a_duckdb_file_of_something_else_is_refused_and_left_as_it_was(tmp_path, read_only):
+    path = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(path)) as con:
+        con.execute("CREATE TABLE transactions (x INTEGER)")
+        con.execute("INSERT INTO transactions VALUES (1)")
+        con.execute("CREATE VIEW recent AS SELECT * FROM transactions")
+    with pytest.raises(StoreError, match="is a DuckDB database but not a clientele store .*recent, transactions"):
+        Store.open(path, read_only=read_only)
+    with duckdb.connect(str(path)) as con:
+        assert con.execute("SELECT table_name FROM duckdb_tables()").fetchall() == [("transactions",)]
+        assert con.execute("SELECT * FROM transactions").fetchall() == [(1,)]
+
+
+def test_an_empty_duckdb_file_becomes_a_store(tmp_path):
+    path = tmp_path / "empty.duckdb"
+    duckdb.connect(str(path)).close()
+    with Store.open(path) as store:
+        assert store.schema_version == N

@@ -410,6 +410,8 @@ def migrate(con: duckdb.DuckDBPyConnection, *, path: str, read_only: bool) -> in
         )
     if version == target:
         return version
+    if version == 0:
+        _refuse_foreign_database(con, path)
     if read_only:
         raise StoreError(
             f"{path}: the store is at schema version {version} and needs upgrading to {target}; "
@@ -437,6 +439,25 @@ def migrate(con: duckdb.DuckDBPyConnection, *, path: str, read_only: bool) -> in
             raise StoreError(f"{path}: upgrading the store schema failed: {exc}") from exc
         raise
     return target
+
+
+def _refuse_foreign_database(con: duckdb.DuckDBPyConnection, path: str) -> None:
+    """A database without ``schema_version`` must be empty to become a store: a DuckDB file that
+    already holds tables or views belongs to something else, and is left untouched."""
+    names = [
+        name
+        for (name,) in con.execute(
+            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+            "AND NOT temporary UNION ALL SELECT view_name FROM duckdb_views() "
+            "WHERE database_name = current_database() AND NOT internal AND NOT temporary ORDER BY 1"
+        ).fetchall()
+    ]
+    if names:
+        shown = ", ".join(names[:5]) + (f", ... ({len(names)} in all)" if len(names) > 5 else "")
+        raise StoreError(
+            f"{path}: is a DuckDB database but not a clientele store (it holds {shown} and no "
+            "schema_version); pass another --store path, or a new file name to create a store"
+        )
 
 
 def _utcnow() -> datetime:
