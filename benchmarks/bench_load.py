@@ -62,33 +62,24 @@ def make_data(rows: int) -> Path:
 def make_shuffled(path: Path) -> Path:
     """The same rows in a scrambled order, so the ids do not arrive sorted (the loader then
     has to group them to find repeats instead of seeing at once that they are distinct)."""
-    import duckdb
-
-    out = path.with_name(path.stem + "_shuffled.parquet")
-    if out.exists():
-        return out
-    con = duckdb.connect()
-    con.execute("SET enable_progress_bar = false")
-    con.execute(
-        f"COPY (SELECT * FROM read_parquet('{path}') ORDER BY hash(transaction_id)) TO '{out}' (FORMAT parquet)"
-    )
-    con.close()
-    return out
+    return _derived(path, "shuffled", "ORDER BY hash(transaction_id)")
 
 
 def make_clean(path: Path) -> Path:
     """The same rows without those that fail a check (a clean export): nothing to quarantine."""
+    return _derived(path, "clean", "WHERE customer_id IS NOT NULL AND timestamp < TIMESTAMP '2100-01-01'")
+
+
+def _derived(path: Path, name: str, clause: str) -> Path:
+    """``path``'s rows with ``clause`` applied, written (once) beside it as ``<stem>_<name>.parquet``."""
     import duckdb
 
-    out = path.with_name(path.stem + "_clean.parquet")
+    out = path.with_name(f"{path.stem}_{name}.parquet")
     if out.exists():
         return out
     con = duckdb.connect()
     con.execute("SET enable_progress_bar = false")
-    con.execute(
-        f"COPY (SELECT * FROM read_parquet('{path}') WHERE customer_id IS NOT NULL "
-        f"AND timestamp < TIMESTAMP '2100-01-01') TO '{out}' (FORMAT parquet)"
-    )
+    con.execute(f"COPY (SELECT * FROM read_parquet('{path}') {clause}) TO '{out}' (FORMAT parquet)")
     con.close()
     return out
 
