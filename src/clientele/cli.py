@@ -173,7 +173,10 @@ def load_command(
         [[result.rows_read, result.loaded, result.already_present, result.quarantined, result.returns]],
     )
     if result.quarantined:
-        console.print(f"{result.quarantined:,} rows quarantined: see `clientele status`, or Store.quarantine().")
+        console.print(
+            f"{result.quarantined:,} rows quarantined: see `clientele quarantine --load {result.load_id}`, "
+            "or Store.quarantine()."
+        )
 
 
 @app.command("status")
@@ -200,6 +203,59 @@ def status_command(
             ["kind", "source", "rows"],
             [[q.kind, q.source, q.rows] for q in status.quarantine],
         )
+
+
+@app.command("quarantine")
+def quarantine_command(
+    ctx: typer.Context,
+    kind: str = typer.Option(None, "--kind", help="Only rows of this kind, e.g. transactions."),
+    source: str = typer.Option(None, "--source", help="Only rows from this source system."),
+    load_id: int = typer.Option(None, "--load", help="Only rows of this load (its number in `clientele load`)."),
+    limit: int = typer.Option(50, "--limit", min=0, help="Rows to print (0: all); --out and --json ignore it."),
+    out: Path = typer.Option(None, "--out", help="Write every matching row to FILE.csv or FILE.parquet."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+) -> None:
+    """The quarantined rows: file, line, the reason and the raw values, to fix at the source."""
+    from clientele.store import Store
+
+    filters = {"source": source, "load_id": load_id}
+    with Store.open(store_path(ctx), read_only=out is None) as store:
+        total = store.quarantined_count(kind, **filters)
+        if out is not None:
+            written = store.export_quarantine(out, kind, **filters)
+            console.print(f"{written:,} quarantined rows written to {out}", highlight=False)
+            return
+        rows = store.quarantine(kind, **filters, limit=None if as_json or limit == 0 else limit)
+    if as_json:
+        print_json(rows.assign(raw=rows["raw"].map(json.loads)).to_dict(orient="records"))
+        return
+    if not total:
+        console.print("No quarantined rows" + (" match these filters." if kind or source or load_id else "."))
+        return
+    # a filter on kind or source goes into the title instead of a column
+    varying = [c for c, chosen in (("kind", kind), ("source", source)) if chosen is None]
+    chosen = (f" of {kind}" if kind else "") + (f" from {source}" if source else "") + (f" in load {load_id}" if load_id else "")
+    print_table(
+        f"Quarantined rows{chosen} ({total:,})",
+        ["load", *varying, "file:line", "reason", "raw values"],
+        [
+            [int(r["load_id"]), *(r[c] for c in varying), _where(r["file"], r["line"]), r["reason"], _short(r["raw"], 60)]
+            for r in rows.to_dict(orient="records")
+        ],
+    )
+    if len(rows) < total:
+        console.print(f"showing {len(rows):,} of {total:,}: --limit 0 for all, --out FILE.csv to export")
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 3] + "..."
+
+
+def _where(file: Any, line: Any) -> str:
+    """``name:line`` of a quarantined row's file (the name only: ``--json`` and ``--out`` give
+    the path as loaded; either may be unknown)."""
+    has_line = line is not None and line == line  # NaN: no line
+    return (Path(file).name if file else "(input)") + (f":{int(line)}" if has_line else "")
 
 
 @app.command("fit")

@@ -143,3 +143,58 @@ def test_unknown_kind(monkeypatch, capsys, store_path, tx_file):
         monkeypatch, capsys, "--store", str(store_path), "load", "orders", str(tx_file), "--source", "s"
     )
     assert code == 1 and "unknown kind 'orders'" in out.err
+
+
+def test_quarantine_command_lists_filters_and_exports(store_path, tx_file, tmp_path, monkeypatch, capsys):
+    import pyarrow.parquet as pq
+
+    base = ["--store", str(store_path)]
+    maps = ["--map", "order_date=timestamp", "--map", "cust=customer_id"]
+    from clientele.store import Store
+
+    Store.open(store_path).close()
+    assert invoke(*base, "quarantine").output.strip() == "No quarantined rows."
+    loaded = invoke(*base, "load", "transactions", str(tx_file), "--source", "shop", *maps)
+    assert "see `clientele quarantine --load 1`" in loaded.output
+    pos = tmp_path / "pos.csv"
+    pos.write_text("order_date,cust,amount\n2024-01-05,,7\n2199-01-01,c9,1\n2024-01-06,c3,2\n")
+    invoke(*base, "load", "transactions", str(pos), "--source", "pos", *maps)
+
+    rows = json.loads(invoke(*base, "quarantine", "--json").output)
+    assert [(r["load_id"], r["source"], r["line"]) for r in rows] == [(1, "shop", 3), (2, "pos", 2), (2, "pos", 3)]
+    assert rows[0]["reason"].startswith("amount: 'abc' is not a number")
+    assert rows[0]["raw"] == {"order_date": "2024-01-02", "cust": "c1", "amount": "abc"}
+    assert rows[1]["reason"] == "customer_id is missing"
+    assert [r["line"] for r in json.loads(invoke(*base, "quarantine", "--source", "pos", "--json").output)] == [2, 3]
+    assert [r["source"] for r in json.loads(invoke(*base, "quarantine", "--load", "1", "--json").output)] == ["shop"]
+
+    table = invoke(*base, "quarantine", "--limit", "2")
+    assert table.exit_code == 0 and "tx.csv:3" in table.output and "pos.csv:2" in table.output
+    assert "pos.csv:3" not in table.output and "showing 2 of 3" in table.output
+    assert "Quarantined rows from pos in load 2 (2)" in invoke(*base, "quarantine", "--source", "pos", "--load", "2").output
+
+    exported = invoke(*base, "quarantine", "--out", str(tmp_path / "q.parquet"))
+    assert exported.exit_code == 0 and "3 quarantined rows written" in exported.output
+    frame = pq.read_table(tmp_path / "q.parquet").to_pandas()
+    assert list(frame["line"]) == [3, 2, 3] and json.loads(frame["raw"][0])["amount"] == "abc"
+    invoke(*base, "quarantine", "--kind", "transactions", "--source", "shop", "--out", str(tmp_path / "q.csv"))
+    assert (tmp_path / "q.csv").read_text().splitlines()[0] == "load_id,kind,source,file,line,reason,raw,quarantined_at"
+    assert len((tmp_path / "q.csv").read_text().splitlines()) == 2
+
+    for args, message in [
+        (["--out", str(tmp_path / "q.txt")], "q.txt: the export file must end in .csv or .parquet"),
+        (["--kind", "orders"], "unknown kind 'orders'"),
+    ]:
+        monkeypatch.setattr(sys, "argv", ["clientele", *base, "quarantine", *args])
+        with pytest.raises(SystemExit) as exit_info:
+            cli.main()
+        assert exit_info.value.code == 1
+        assert message in capsys.readouterr().err
+
+
+def test_quarantine_limit_must_be_a_whole_number(store_path):
+    from clientele.errors import InputError
+    from clientele.store import Store
+
+    with Store.open(store_path) as store, pytest.raises(InputError, match="limit must be a whole number"):
+        store.quarantine(limit=-1)

@@ -441,17 +441,21 @@ def migrate(con: duckdb.DuckDBPyConnection, *, path: str, read_only: bool) -> in
     return target
 
 
+def relation_names(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Names of the database's own tables and views (main schema, not temporary), sorted."""
+    rows = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND NOT temporary UNION "
+        "SELECT view_name FROM duckdb_views() WHERE database_name = current_database() "
+        "AND schema_name = 'main' AND NOT temporary AND NOT internal ORDER BY 1"
+    ).fetchall()
+    return [name for (name,) in rows]
+
+
 def _refuse_foreign_database(con: duckdb.DuckDBPyConnection, path: str) -> None:
     """A database without ``schema_version`` must be empty to become a store: a DuckDB file that
     already holds tables or views belongs to something else, and is left untouched."""
-    names = [
-        name
-        for (name,) in con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
-            "AND NOT temporary UNION ALL SELECT view_name FROM duckdb_views() "
-            "WHERE database_name = current_database() AND NOT internal AND NOT temporary ORDER BY 1"
-        ).fetchall()
-    ]
+    names = relation_names(con)
     if names:
         shown = ", ".join(names[:5]) + (f", ... ({len(names)} in all)" if len(names) > 5 else "")
         raise StoreError(

@@ -23,6 +23,7 @@ import numpy as np
 import pyarrow as pa
 
 from clientele.errors import InputError
+from clientele.store.parsing import lit
 
 #: Encodings DuckDB's CSV reader decodes without extensions.
 ENCODINGS = ("utf-8", "utf-16", "latin-1")
@@ -129,7 +130,7 @@ def _file_format(path: Path, label: str) -> str:
 
 def _open_parquet(con: duckdb.DuckDBPyConnection, path: Path, label: str) -> RawInput:
     name = _temp_name("parquet")
-    src = f"read_parquet({_sql_str(str(path))}, file_row_number = true)"
+    src = f"read_parquet({lit(str(path))}, file_row_number = true)"
     try:
         described = con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()
         columns = [(r[0], r[1]) for r in described if r[0] != "file_row_number"]
@@ -228,12 +229,12 @@ def _open_csv(
     raw_name, rejects_name = _temp_name("csv"), _temp_name("rejects")
     scan_t, err_t = _temp_name("rejscan"), _temp_name("rejerr")
     options = (
-        f"header = true, all_varchar = true, delim = {_sql_str(delimiter)}, quote = '\"', "
+        f"header = true, all_varchar = true, delim = {lit(delimiter)}, quote = '\"', "
         f"escape = '\"', strict_mode = true, store_rejects = true, rejects_scan = '{scan_t}', "
-        f"rejects_table = '{err_t}', encoding = {_sql_str(encoding)}, skip = 0, comment = ''"
+        f"rejects_table = '{err_t}', encoding = {lit(encoding)}, skip = 0, comment = ''"
         + (", compression = 'gzip'" if compressed else "")
     )
-    src = f"read_csv({_sql_str(str(path))}, {options})"
+    src = f"read_csv({lit(str(path))}, {options})"
     raw = RawInput(raw_name, [], label, rejects_name)
     raw._cleanup += [
         lambda: con.execute(f"DROP TABLE IF EXISTS {scan_t}"),
@@ -492,10 +493,6 @@ def _reject_reason(message: str, n_fields: int) -> str:
         )
     first = (message or "").strip().splitlines()[0] if message else "unreadable line"
     return f"the line cannot be read as CSV ({first})"
-
-
-def _sql_str(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _first_line(exc: BaseException) -> str:

@@ -10,8 +10,9 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from clientele.errors import StoreError
+from clientele.errors import InputError, StoreError
 from clientele.store import ingest, migrations
+from clientele.store.parsing import lit
 from clientele.store.results import LoadResult
 from clientele.store.schema import KINDS, spec
 from clientele.store.status import StoreStatus, store_status
@@ -128,29 +129,67 @@ class Store:
     def table_names(self) -> list[str]:
         """Names of the store's tables and views (main schema), sorted."""
         self._check_open()
-        rows = self.con.execute(
-            "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() "
-            "AND schema_name = 'main' AND NOT temporary UNION "
-            "SELECT view_name FROM duckdb_views() WHERE database_name = current_database() "
-            "AND schema_name = 'main' AND NOT temporary AND NOT internal ORDER BY 1"
-        ).fetchall()
-        return [r[0] for r in rows]
+        return migrations.relation_names(self.con)
 
     def status(self) -> StoreStatus:
         """Rows per table and source, date ranges, quarantined rows and loads."""
         self._check_open()
         return store_status(self.con, str(self.path), self.schema_version)
 
-    def quarantine(self, kind: str | None = None) -> pd.DataFrame:
-        """Quarantined rows (of ``kind`` if given), oldest load first, by line."""
+    def quarantine(
+        self,
+        kind: str | None = None,
+        *,
+        source: str | None = None,
+        load_id: int | None = None,
+        limit: int | None = None,
+    ) -> pd.DataFrame:
+        """Quarantined rows, oldest load first, by line: their load, kind, source, file, line,
+        the reason and the raw values (JSON), optionally only those of ``kind``, ``source`` and
+        ``load_id``, and at most ``limit`` of them."""
+        where, params = self._quarantine_filter(kind, source, load_id)
+        if limit is not None and (not isinstance(limit, int) or limit < 0):
+            raise InputError("limit must be a whole number >= 0", value=limit)
+        cap = "" if limit is None else f" LIMIT {int(limit)}"
+        return self.con.execute(
+            "SELECT load_id, kind, source, file, line, reason, raw, quarantined_at FROM quarantine "
+            f"WHERE {where} ORDER BY load_id, line{cap}",
+            params,
+        ).df()
+
+    def quarantined_count(self, kind: str | None = None, *, source: str | None = None, load_id: int | None = None) -> int:
+        """How many rows :meth:`quarantine` holds with the same filters."""
+        where, params = self._quarantine_filter(kind, source, load_id)
+        return int(self.con.execute(f"SELECT count(*) FROM quarantine WHERE {where}", params).fetchone()[0])
+
+    def export_quarantine(
+        self, path: str | os.PathLike, kind: str | None = None, *, source: str | None = None, load_id: int | None = None
+    ) -> int:
+        """Write the quarantined rows (filtered as in :meth:`quarantine`) to a ``.csv`` or
+        ``.parquet`` file, for the people who fix them at the source; returns the row count."""
+        target = Path(path)
+        formats = {".csv": "csv, HEADER true", ".parquet": "parquet"}
+        if target.suffix.lower() not in formats:
+            raise InputError("the export file must end in .csv or .parquet", file=str(target))
+        where, params = self._quarantine_filter(kind, source, load_id)
+        query = (
+            "SELECT load_id, kind, source, file, line, reason, CAST(raw AS VARCHAR) AS raw, quarantined_at "
+            f"FROM quarantine WHERE {where} ORDER BY load_id, line"
+        )
+        try:
+            self.con.execute(f"COPY ({query}) TO {lit(str(target))} (FORMAT {formats[target.suffix.lower()]})", params)
+        except duckdb.IOException as exc:
+            raise StoreError(f"{target}: cannot write the export ({str(exc).splitlines()[0]})") from exc
+        return self.quarantined_count(kind, source=source, load_id=load_id)
+
+    def _quarantine_filter(self, kind: str | None, source: str | None, load_id: int | None) -> tuple[str, list]:
         self._check_open()
         if kind is not None:
             spec(kind)
-        return self.con.execute(
-            "SELECT load_id, kind, source, file, line, reason, raw, quarantined_at FROM quarantine "
-            "WHERE ? IS NULL OR kind = ? ORDER BY load_id, line",
-            [kind, kind],
-        ).df()
+        return (
+            "(? IS NULL OR kind = ?) AND (? IS NULL OR source = ?) AND (? IS NULL OR load_id = ?)",
+            [kind, kind, source, source, load_id, load_id],
+        )
 
     # -- loading ---------------------------------------------------------------------------------
 
@@ -235,3 +274,4 @@ class Store:
 
 
 __all__ = ["Store", "KINDS", "default_path"]
+
