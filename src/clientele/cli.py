@@ -219,7 +219,7 @@ def quarantine_command(
     from clientele.store import Store
 
     filters = {"source": source, "load_id": load_id}
-    with Store.open(store_path(ctx), read_only=out is None) as store:
+    with Store.open(store_path(ctx), read_only=True) as store:
         total = store.quarantined_count(kind, **filters)
         if out is not None:
             written = store.export_quarantine(out, kind, **filters)
@@ -227,7 +227,7 @@ def quarantine_command(
             return
         rows = store.quarantine(kind, **filters, limit=None if as_json or limit == 0 else limit)
     if as_json:
-        print_json(rows.assign(raw=rows["raw"].map(json.loads)).to_dict(orient="records"))
+        print_json(rows.assign(raw=rows["raw"].map(lambda raw: raw and json.loads(raw))).to_dict(orient="records"))
         return
     if not total:
         console.print("No quarantined rows" + (" match these filters." if kind or source or load_id else "."))

@@ -274,4 +274,3 @@ class Store:
 
 
 __all__ = ["Store", "KINDS", "default_path"]
-
