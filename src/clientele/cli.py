@@ -134,8 +134,12 @@ def load_command(
     kind: str = typer.Argument(
         ..., help="customers, products, transactions, interactions, surveys, referrals or campaigns."
     ),
-    file: Path = typer.Argument(..., help="A CSV (.csv, .csv.gz; header line first) or Parquet file."),
-    source: str = typer.Option(..., "--source", help="The source system the file comes from, e.g. shop."),
+    files: list[Path] = typer.Argument(
+        ...,
+        help="CSV (.csv, .csv.gz; header line first) or Parquet files, e.g. exports/2024-*.parquet; "
+        "each is its own load.",
+    ),
+    source: str = typer.Option(..., "--source", help="The source system the files come from, e.g. shop."),
     mapping: list[str] = typer.Option(
         None, "--map", help="Rename a column: --map \"order_date=timestamp\" (repeatable)."
     ),
@@ -145,38 +149,67 @@ def load_command(
     date_format: str = typer.Option(
         None, "--date-format", help="strptime layout of non-ISO dates, e.g. %d/%m/%Y."
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON instead of a table."),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print JSON instead of a table (a list, one entry per file, for several files)."
+    ),
 ) -> None:
-    """Load a file into the store: every row lands, is already there, or is quarantined."""
+    """Load files into the store: every row lands, is already there, or is quarantined.
+
+    Each file is loaded in its own transaction, in the order given. If one fails, the files
+    before it stay loaded and the error names the file; loading the same files again adds
+    nothing, so the command can simply be run again once the file is fixed.
+    """
     from clientele.store import Store
     from clientele.store.cli_support import load_progress, parse_map
 
     columns = parse_map(mapping or [])
-    with Store.open(store_path(ctx)) as store, load_progress(store, err_console) as progress:
-        result = store.load(
-            kind,
-            file,
-            source=source,
-            columns=columns,
-            decimal=decimal,
-            delimiter=delimiter,
-            encoding=encoding,
-            date_format=date_format,
-            progress=progress,
-        )
+    results = []
+    with Store.open(store_path(ctx)) as store:
+        for file in files:
+            with load_progress(store, err_console) as progress:
+                step = progress if len(files) == 1 else (lambda stage, name=file.name: progress(f"{name}: {stage}"))
+                try:
+                    results.append(
+                        store.load(
+                            kind,
+                            file,
+                            source=source,
+                            columns=columns,
+                            decimal=decimal,
+                            delimiter=delimiter,
+                            encoding=encoding,
+                            date_format=date_format,
+                            progress=step,
+                        )
+                    )
+                except ClienteleError:
+                    if results and not as_json:
+                        _print_loads(results, partial=True)
+                    raise
     if as_json:
-        print_json(result.to_dict())
+        print_json(results[0].to_dict() if len(files) == 1 else [r.to_dict() for r in results])
         return
-    print_table(
-        f"Loaded {result.file} as {result.kind} from {result.source}",
-        ["rows read", "loaded", "already present", "quarantined", "returns"],
-        [[result.rows_read, result.loaded, result.already_present, result.quarantined, result.returns]],
-    )
-    if result.quarantined:
-        console.print(
-            f"{result.quarantined:,} rows quarantined: see `clientele quarantine --load {result.load_id}`, "
-            "or Store.quarantine()."
-        )
+    _print_loads(results)
+
+
+def _print_loads(results: list[Any], partial: bool = False) -> None:
+    """One row per load (and their total), and where to see the quarantined rows."""
+    first = results[0]
+    counts = ["rows_read", "loaded", "already_present", "quarantined", "returns"]
+    header = ["rows read", "loaded", "already present", "quarantined", "returns"]
+    if len(results) == 1 and not partial:
+        print_table(f"Loaded {first.file} as {first.kind} from {first.source}", header, [[getattr(first, c) for c in counts]])
+    else:
+        rows = [[r.file, *(getattr(r, c) for c in counts)] for r in results]
+        rows.append(["total", *(sum(getattr(r, c) for r in results) for c in counts)])
+        done = "Loaded before the error" if partial else "Loaded"
+        files = f"{len(results)} file{'' if len(results) == 1 else 's'}"
+        print_table(f"{done}: {files} as {first.kind} from {first.source}", ["file", *header], rows)
+    quarantined = sum(r.quarantined for r in results)
+    if quarantined:
+        loads = " ".join(f"--load {r.load_id}" for r in results if r.quarantined)
+        where = f"`clientele quarantine {loads}`" if loads.count("--load") == 1 else f"`clientele quarantine --source {first.source}`"
+        console.print(f"{quarantined:,} rows quarantined: see {where}, or Store.quarantine().")
 
 
 @app.command("status")

@@ -198,3 +198,33 @@ def test_quarantine_limit_must_be_a_whole_number(store_path):
 
     with Store.open(store_path) as store, pytest.raises(InputError, match="limit must be a whole number"):
         store.quarantine(limit=-1)
+
+
+def test_load_several_files_each_its_own_load(store_path, tmp_path, monkeypatch, capsys):
+    january, february, broken = (tmp_path / n for n in ("jan.csv", "feb.csv", "broken.csv"))
+    january.write_text("customer_id,timestamp,amount\nc1,2024-01-01,5\nc2,2024-01-09,abc\n")
+    february.write_text("customer_id,timestamp,amount\nc1,2024-02-01,7\nc3,2024-02-02,-1\n")
+    broken.write_text("customer;timestamp;amount\nc9;2024-03-01;1\n")
+    base = ["--store", str(store_path), "load", "transactions"]
+
+    table = invoke(*base, str(january), str(february), "--source", "shop")
+    assert table.exit_code == 0, table.output
+    assert "Loaded: 2 files as transactions from shop" in table.output and "total" in table.output
+    assert "1 rows quarantined: see `clientele quarantine --load 1`" in table.output
+
+    again = json.loads(invoke(*base, str(january), str(february), "--source", "shop", "--json").output)
+    assert [(r["file"], r["load_id"], r["loaded"], r["already_present"]) for r in again] == [
+        (str(january), 3, 0, 1),
+        (str(february), 4, 0, 2),
+    ]
+
+    # a file that fails stops the command; the ones before it stay loaded, and running again adds nothing
+    monkeypatch.setattr(sys, "argv", ["clientele", *base, str(january), str(broken), "--source", "pos"])
+    with pytest.raises(SystemExit) as exit_info:
+        cli.main()
+    out = capsys.readouterr()
+    assert exit_info.value.code == 1
+    assert "broken.csv: missing required column(s) 'customer_id'" in out.err
+    assert "Loaded before the error: 1 file as transactions from pos" in out.out
+    rerun = json.loads(invoke(*base, str(january), "--source", "pos", "--json").output)
+    assert (rerun["loaded"], rerun["already_present"]) == (0, 1)
