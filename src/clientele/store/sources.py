@@ -242,12 +242,7 @@ def _open_csv(
     ]
     try:
         names = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()]
-        aliases = ", ".join(ident(n) for n in names)
-        stage = _temp_name("csvstage")
-        con.execute(
-            f"CREATE TEMP TABLE {stage} AS SELECT * FROM {src} WITH ORDINALITY AS __t({aliases}, __ord)"
-        )
-        raw._cleanup.append(lambda: con.execute(f"DROP TABLE IF EXISTS {stage}"))
+        stage = _numbered_stage(con, src, raw)
         errors = con.execute(
             f"SELECT line, csv_line, error_type::VARCHAR, error_message FROM {err_t} ORDER BY line"
         ).fetchall()
@@ -265,6 +260,35 @@ def _open_csv(
     raw.columns = [(n, "VARCHAR") for n in names]
     _attach_lines(con, raw, stage, names, errors, path, compressed)
     return raw
+
+
+def _numbered_stage(con: duckdb.DuckDBPyConnection, src: str, raw: RawInput) -> str:
+    """A temporary table of the CSV's records in file order with their number ``__ord`` (1, 2, ...).
+
+    The records keep the file's order in the table (DuckDB's insertion order, which the store
+    keeps on), so their rowids, consecutive from the first one, number them: a parallel read,
+    where ``WITH ORDINALITY`` or ``row_number() OVER ()`` read the file on one thread (1M
+    records: 0.45 s against 0.66 s). Where the rowids are not consecutive (not seen), the
+    records are numbered with ``row_number() OVER ()``, which keeps a single table's order.
+    """
+    loaded = _temp_name("csvload")
+    con.execute(f"CREATE TEMP TABLE {loaded} AS SELECT * FROM {src}")
+    raw._cleanup.append(lambda: con.execute(f"DROP TABLE IF EXISTS {loaded}"))
+    first, last, count = con.execute(f"SELECT min(rowid), max(rowid), count(*) FROM {loaded}").fetchone()
+    stage = _temp_name("csvstage")
+    number = _record_number(first, last, count)
+    con.execute(f"CREATE TEMP VIEW {stage} AS SELECT *, {number} AS __ord FROM {loaded}")
+    raw._cleanup.append(lambda: con.execute(f"DROP VIEW IF EXISTS {stage}"))
+    return stage
+
+
+def _record_number(first: int | None, last: int | None, count: int) -> str:
+    """SQL numbering the records 1, 2, ... from their rowids ``first..last`` (see :func:`_numbered_stage`)."""
+    if count == 0:
+        return "rowid"  # no records to number
+    if last - first + 1 == count:
+        return f"rowid - {int(first) - 1}"
+    return "row_number() OVER ()"
 
 
 def _check_encoding(encoding: str | None, label: str) -> str:
@@ -338,11 +362,18 @@ def _attach_lines(
     newline_counts = " + ".join(
         f"coalesce(length({ident(n)}) - length(replace({ident(n)}, chr(10), '')), 0)" for n in names
     )
-    embedded_total = con.execute(f"SELECT coalesce(sum({newline_counts}), 0) FROM {stage}").fetchall()[0][0]
     rejects = {}
     for line, text, _etype, message in errors:
         rejects.setdefault(int(line), ((text or "").lstrip("\r\n"), _reject_reason(message, len(names))))
-    blanks = _blank_lines(path, compressed)
+    blanks, physical = _line_scan(path, compressed)
+    n_good = con.execute(f"SELECT count(*) FROM {stage}").fetchall()[0][0]
+    # every record on one line (header, rows, rejected and blank lines add up to the file's
+    # lines): no value holds a line break, and counting them in every value is skipped
+    embedded_total = (
+        0
+        if physical == 1 + n_good + len(rejects) + len(blanks)
+        else con.execute(f"SELECT coalesce(sum({newline_counts}), 0) FROM {stage}").fetchall()[0][0]
+    )
     con.execute(f"CREATE TEMP TABLE {raw.rejects} (__line BIGINT, raw VARCHAR, reason VARCHAR)")
     raw._cleanup.append(lambda: con.execute(f"DROP TABLE IF EXISTS {raw.rejects}"))
     if not embedded_total and not rejects and not blanks:
@@ -354,7 +385,7 @@ def _attach_lines(
     good_emb = (
         con.execute(f"SELECT ({newline_counts})::BIGINT AS e FROM {stage} ORDER BY __ord").fetchnumpy()["e"]
         if embedded_total
-        else np.zeros(con.execute(f"SELECT count(*) FROM {stage}").fetchall()[0][0], dtype=np.int64)
+        else np.zeros(n_good, dtype=np.int64)
     )
     rej_d = np.array(sorted(rejects), dtype=np.int64)
     rej_emb = np.array([rejects[d][0].count("\n") for d in rej_d], dtype=np.int64)
@@ -457,17 +488,19 @@ def _physical_lines(
     return good_lines, rej_lines
 
 
-def _blank_lines(path: Path, compressed: bool) -> list[int]:
-    """Physical numbers of the empty lines (a byte scan in C; no loop over rows)."""
+def _line_scan(path: Path, compressed: bool) -> tuple[list[int], int]:
+    """Physical numbers of the empty lines, and the number of lines (a byte scan in C; no loop
+    over rows). A last line without a line break counts."""
     opener = gzip.open if compressed else open
     pattern = re.compile(rb"\n(?=\r?\n)")
     found: list[int] = []
-    lines_before, buf = 0, b""
+    lines_before, buf, last = 0, b"", b""
     with opener(path, "rb") as fh:
         while True:
             chunk = fh.read(1 << 24)
             eof = not chunk
             buf += chunk
+            last = chunk[-1:] or last
             # a match needs two bytes after it: leave the tail for the next chunk
             limit = len(buf) if eof else max(len(buf) - 2, 0)
             pos, count = 0, lines_before
@@ -481,7 +514,7 @@ def _blank_lines(path: Path, compressed: bool) -> list[int]:
             buf = buf[limit:]
             if eof:
                 break
-    return found
+    return found, lines_before + (1 if last not in (b"", b"\n") else 0)
 
 
 def _reject_reason(message: str, n_fields: int) -> str:

@@ -82,6 +82,8 @@ class Store:
             con.execute("SET TimeZone = 'UTC'")
             con.execute("SET enable_progress_bar = true")
             con.execute("SET enable_progress_bar_print = false")
+            # DuckDB's default, relied on: a CSV's records keep their order (their line numbers)
+            con.execute("SET preserve_insertion_order = true")
             version = migrations.migrate(con, path=str(p), read_only=read_only)
         except BaseException:
             con.close()
