@@ -114,6 +114,9 @@ def test_wrong_formats(store, tmp_path):
         store.load("transactions", write(tmp_path, "t2.parquet", b"PAR1garbage", mode="b"), source="s")
     with pytest.raises(InputError, match="no such file"):
         store.load("transactions", tmp_path / "missing.csv", source="s")
+    (tmp_path / "exports").mkdir()
+    with pytest.raises(InputError, match=r"exports: is a folder; .*load its files, e.g. clientele load KIND .*exports/\*\.parquet"):
+        store.load("transactions", tmp_path / "exports", source="s")
     with pytest.raises(InputError, match="cannot load a list"):
         store.load("transactions", [1, 2], source="s")
     with pytest.raises(InputError, match="unknown kind 'orders'"):

@@ -90,6 +90,12 @@ def open_input(
         label = file_label or str(data)
         if not path.exists():
             raise InputError("no such file; expected a CSV or Parquet file", file=label)
+        if path.is_dir():
+            raise InputError(
+                "is a folder; expected a CSV or Parquet file",
+                file=label,
+                hint=f"load its files, e.g. clientele load KIND {path / '*.parquet'} --source NAME",
+            )
         if not path.is_file():
             raise InputError("is not a file; expected a CSV or Parquet file", file=label)
         fmt = _file_format(path, label)
