@@ -301,6 +301,10 @@ def _amount_text(clean: str, decimal: str | None) -> str:
     whens = " ".join(
         f"WHEN regexp_full_match({s}, '{pattern}') THEN {out.format(s=s)}" for pattern, out in cases
     )
+    if decimal in (None, "."):
+        # most amounts are plain numbers: recognised before the currency symbols are stripped
+        # (which takes two regexp_replace per value, twice), with the same result
+        whens = f"WHEN regexp_full_match({clean}, '{sign}(\\d+(\\.\\d*)?|\\.\\d+)') THEN {clean} " + whens
     return f"(CASE {whens} END)"
 
 
