@@ -205,11 +205,11 @@ def _print_loads(results: list[Any], partial: bool = False) -> None:
         done = "Loaded before the error" if partial else "Loaded"
         files = f"{len(results)} file{'' if len(results) == 1 else 's'}"
         print_table(f"{done}: {files} as {first.kind} from {first.source}", ["file", *header], rows)
-    quarantined = sum(r.quarantined for r in results)
-    if quarantined:
-        loads = " ".join(f"--load {r.load_id}" for r in results if r.quarantined)
-        where = f"`clientele quarantine {loads}`" if loads.count("--load") == 1 else f"`clientele quarantine --source {first.source}`"
-        console.print(f"{quarantined:,} rows quarantined: see {where}, or Store.quarantine().")
+    with_bad = [r for r in results if r.quarantined]
+    if with_bad:
+        which = f"--load {with_bad[0].load_id}" if len(with_bad) == 1 else f"--source {first.source}"
+        quarantined = sum(r.quarantined for r in with_bad)
+        console.print(f"{quarantined:,} rows quarantined: see `clientele quarantine {which}`, or Store.quarantine().")
 
 
 @app.command("status")

@@ -212,10 +212,15 @@ def test_load_several_files_each_its_own_load(store_path, tmp_path, monkeypatch,
     assert "Loaded: 2 files as transactions from shop" in table.output and "total" in table.output
     assert "1 rows quarantined: see `clientele quarantine --load 1`" in table.output
 
+    march = tmp_path / "mar.csv"
+    march.write_text("customer_id,timestamp,amount\n,2024-03-01,5\n")
+    both = invoke(*base, str(january), str(march), "--source", "web")
+    assert "2 rows quarantined: see `clientele quarantine --source web`" in both.output
+
     again = json.loads(invoke(*base, str(january), str(february), "--source", "shop", "--json").output)
     assert [(r["file"], r["load_id"], r["loaded"], r["already_present"]) for r in again] == [
-        (str(january), 3, 0, 1),
-        (str(february), 4, 0, 2),
+        (str(january), 5, 0, 1),
+        (str(february), 6, 0, 2),
     ]
 
     # a file that fails stops the command; the ones before it stay loaded, and running again adds nothing
