@@ -277,8 +277,9 @@ def _amount_text(clean: str, decimal: str | None) -> str:
     s = _amount_strip(clean)
     sign = "[+-]?"
     cases: list[tuple[str, str]] = []
+    plain = f"{sign}(\\d+(\\.\\d*)?|\\.\\d+)"
     if decimal in (None, "."):
-        cases.append((f"{sign}(\\d+(\\.\\d*)?|\\.\\d+)", "{s}"))
+        cases.append((plain, "{s}"))
     if decimal == ".":
         cases.append((f"{sign}\\d{{1,3}}(,\\d{{3}})+(\\.\\d*)?", "replace({s}, ',', '')"))
     elif decimal == ",":
@@ -304,7 +305,7 @@ def _amount_text(clean: str, decimal: str | None) -> str:
     if decimal in (None, "."):
         # most amounts are plain numbers: recognised before the currency symbols are stripped
         # (which takes two regexp_replace per value, twice), with the same result
-        whens = f"WHEN regexp_full_match({clean}, '{sign}(\\d+(\\.\\d*)?|\\.\\d+)') THEN {clean} " + whens
+        whens = f"WHEN regexp_full_match({clean}, '{plain}') THEN {clean} " + whens
     return f"(CASE {whens} END)"
 
 

@@ -248,7 +248,7 @@ def _open_csv(
     ]
     try:
         names = [r[0] for r in con.execute(f"DESCRIBE SELECT * FROM {src}").fetchall()]
-        stage = _numbered_stage(con, src, raw)
+        stage, n_records = _numbered_stage(con, src, raw)
         errors = con.execute(
             f"SELECT line, csv_line, error_type::VARCHAR, error_message FROM {err_t} ORDER BY line"
         ).fetchall()
@@ -264,12 +264,13 @@ def _open_csv(
             hint="re-save the file as UTF-8, or declare its encoding, e.g. --encoding latin-1",
         )
     raw.columns = [(n, "VARCHAR") for n in names]
-    _attach_lines(con, raw, stage, names, errors, path, compressed)
+    _attach_lines(con, raw, stage, n_records, names, errors, path, compressed)
     return raw
 
 
-def _numbered_stage(con: duckdb.DuckDBPyConnection, src: str, raw: RawInput) -> str:
-    """A temporary table of the CSV's records in file order with their number ``__ord`` (1, 2, ...).
+def _numbered_stage(con: duckdb.DuckDBPyConnection, src: str, raw: RawInput) -> tuple[str, int]:
+    """A temporary view of the CSV's records in file order with their number ``__ord`` (1, 2, ...),
+    and how many records it holds.
 
     The records keep the file's order in the table (DuckDB's insertion order, which the store
     keeps on), so their rowids, consecutive from the first one, number them: a parallel read,
@@ -285,7 +286,7 @@ def _numbered_stage(con: duckdb.DuckDBPyConnection, src: str, raw: RawInput) -> 
     number = _record_number(first, last, count)
     con.execute(f"CREATE TEMP VIEW {stage} AS SELECT *, {number} AS __ord FROM {loaded}")
     raw._cleanup.append(lambda: con.execute(f"DROP VIEW IF EXISTS {stage}"))
-    return stage
+    return stage, int(count)
 
 
 def _record_number(first: int | None, last: int | None, count: int) -> str:
@@ -354,6 +355,7 @@ def _attach_lines(
     con: duckdb.DuckDBPyConnection,
     raw: RawInput,
     stage: str,
+    n_good: int,
     names: list[str],
     errors: list[tuple],
     path: Path,
@@ -372,7 +374,6 @@ def _attach_lines(
     for line, text, _etype, message in errors:
         rejects.setdefault(int(line), ((text or "").lstrip("\r\n"), _reject_reason(message, len(names))))
     blanks, physical = _line_scan(path, compressed)
-    n_good = con.execute(f"SELECT count(*) FROM {stage}").fetchall()[0][0]
     # every record on one line (header, rows, rejected and blank lines add up to the file's
     # lines): no value holds a line break, and counting them in every value is skipped
     embedded_total = (
