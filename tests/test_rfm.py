@@ -17,6 +17,7 @@ import clientele
 from clientele.errors import InputError
 from clientele.rfm import TIME_UNITS, export_rfm, rfm_expr, rfm_summary
 from clientele.rfm.export import describe
+from clientele.rfm.inputs import prepare
 
 lifetimes_utils = pytest.importorskip("lifetimes.utils")
 DATASETS = Path(lifetimes_utils.__file__).parent / "datasets"
@@ -407,6 +408,21 @@ def test_data_errors(small):
         rfm_summary(small.iloc[:0], observation_end="2024-01-29")
     with pytest.raises(InputError, match="transactions must be an ibis table, .* not list"):
         rfm_summary([(1, "2024-01-01", 3.0)], observation_end="2024-01-29")
+
+
+@pytest.mark.parametrize(
+    ("observation_end", "summarised"),
+    [("2024-02-29", 7), ("2024-02-20", 7), ("2024-02-19", 6), ("2024-01-15", 6), ("2024-01-14", 5), ("2024-01-01", 2)],
+)
+def test_request_counts_the_transactions_up_to_the_end_of_observation(small, observation_end, summarised):
+    # the count comes from the file's statistics when every transaction is summarised, and
+    # from a filtered count otherwise; a purchase at 23:59 on the last day is summarised
+    request = prepare(
+        small, observation_end=observation_end, time_unit="D", calibration_end=None,
+        customer_col="customer_key", timestamp_col="timestamp", amount_col="amount",
+    )
+    assert request.transactions == summarised
+    assert request.first_day == dt.date(2024, 1, 1)
 
 
 # --------------------------------------------------------------------------- export
