@@ -132,7 +132,7 @@ def score_customers(
             scores[3, faint], scores[1, faint] = weighted_sums(horizons, weights, x[faint], t_x[faint], age[faint]).T
     else:
         scores[0], scores[1], scores[3] = _monthly_increments(purchase_model, horizons, monthly_rate, x, t_x, age)
-    scores[2] = spend_model.expected_spend(rfm["frequency"], rfm["monetary_value"])
+    scores[2] = spend_model.expected_spend(x, rfm["monetary_value"])  # x: the frequencies as floats already
     scores[3] *= scores[2]
     scores[3] *= margin
     return pd.DataFrame(scores.T, index=rfm.index, columns=["p_alive", "expected_purchases", "expected_spend", "clv"], copy=False)

@@ -17,7 +17,7 @@ from scipy.special import digamma, gammaln, polygamma
 
 from clientele.errors import ModelInputError
 from clientele.models import base
-from clientele.models._blocks import block_sums, submit
+from clientele.models._blocks import block_sums, row_blocks, submit
 from clientele.models._inputs import as_float_array, columns_from, time_unit_of, vdot
 from clientele.models.base import CustomerBaseModel
 
@@ -87,13 +87,15 @@ class GammaGamma(CustomerBaseModel):
             x, m = np.broadcast_arrays(x, m)
         except ValueError:
             raise ModelInputError(f"frequency and monetary_value differ in length ({len(x)}, {len(m)})") from None
-        for bad, rule in (
-            ((x < 0) | (x != np.floor(x)), "frequency must be a whole number >= 0"),
-            (m < 0, "monetary_value must be non-negative"),
-        ):
-            if np.any(bad):
-                row = int(np.flatnonzero(bad)[0])
-                raise ModelInputError(f"{rule}: row {row} has frequency={x[row]:g}, monetary_value={m[row]:g}")
+        for block in row_blocks(len(x)):  # blocks: the masks stay in cache, no page faults
+            xb, mb = x[block], m[block]
+            for bad, rule in (
+                ((xb < 0) | (xb != np.floor(xb)), "frequency must be a whole number >= 0"),
+                (mb < 0, "monetary_value must be non-negative"),
+            ):
+                if np.any(bad):
+                    row = block.start + int(np.flatnonzero(bad)[0])
+                    raise ModelInputError(f"{rule}: row {row} has frequency={x[row]:g}, monetary_value={m[row]:g}")
         return x, m
 
     def _check_data(self, data, weights) -> None:
@@ -233,14 +235,20 @@ class GammaGamma(CustomerBaseModel):
         """
         x, m = self._inputs(frequency, monetary_value)
         p, q, g = self._params()
-        denom = p * x + q - 1.0
+        denom = np.multiply(x, p)  # p x + q - 1, in place
+        denom += q
+        denom -= 1.0
         if np.any(denom <= 0):
             row = int(np.flatnonzero(denom <= 0)[0])
             raise ModelInputError(
                 f"the expected spend is infinite where p*frequency + q <= 1 (q={q:.4g}): row {row} has "
                 f"frequency={x[row]:g}; the fitted spend distribution is too heavy-tailed for a mean"
             )
-        return p * (g + x * m) / denom
+        spend = np.multiply(x, m)  # p (gamma + x zbar) / (p x + q - 1), in place
+        spend += g
+        spend *= p
+        spend /= denom
+        return spend
 
 
 def _count_distinct(codes: np.ndarray, n_codes: int, spends: np.ndarray) -> int:
