@@ -113,16 +113,9 @@ def value_codes(column: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     if len(column):
         low, high = float(column.min()), float(column.max())
         span = high - low + 1.0
-        if np.isfinite(span) and abs(low) < 2.0**52 and low.is_integer() and span <= max(4096, len(column)):
-            codes = np.empty(len(column), dtype=np.intp)
-            for block in row_blocks(len(column)):  # blocks: the temporaries stay in cache, no page faults
-                shifted = column[block] - low  # exact for whole numbers below 2**52
-                part = codes[block]
-                part[...] = shifted  # truncates a fraction, which the comparison then finds
-                if not np.array_equal(part, shifted):
-                    break  # not whole numbers
-            else:
-                return codes, low + np.arange(int(span), dtype=np.float64)
+        if np.isfinite(span) and abs(low) < 2.0**52 and span <= max(4096, len(column)):
+            if np.array_equal(column, np.floor(column)):
+                return (column - low).astype(np.intp), low + np.arange(int(span), dtype=np.float64)
     codes, uniques = pd.factorize(column)
     return codes, np.asarray(uniques, dtype=np.float64)
 
@@ -254,26 +247,10 @@ def weighted_draw(weights: np.ndarray, size: int, seed: int) -> np.ndarray:
 
 
 def _first_occurrence_codes(key: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Codes of ``key``'s values in order of first appearance, and the row of each first appearance.
-
-    The codes count the distinct values in order of appearance, so a row holds a first appearance
-    exactly when its code exceeds every earlier code: the rows where the running maximum rises,
-    found block by block (no row-sized temporaries).
-    """
+    """Codes of ``key``'s values in order of first appearance, and the row of each first appearance."""
     codes, uniques = pd.factorize(key)
     first = np.empty(len(uniques), dtype=np.int64)
-    seen, found = -1, 0  # the largest code so far, the first appearances found so far
-    for block in row_blocks(len(codes)):
-        part = codes[block]
-        running = np.maximum.accumulate(part)
-        np.maximum(running, seen, out=running)  # the largest code up to each row
-        rises = np.empty(len(part), dtype=bool)
-        rises[0] = running[0] > seen
-        np.greater(running[1:], running[:-1], out=rises[1:])
-        rows = np.flatnonzero(rises)
-        first[found : found + len(rows)] = rows + block.start
-        found += len(rows)
-        seen = int(running[-1])
+    first[codes[::-1]] = np.arange(len(key) - 1, -1, -1)  # the last write wins: the first row
     return codes, first
 
 
